@@ -1,0 +1,156 @@
+"""Core layers: Linear (dense), Flatten, Reshape, Identity."""
+
+from __future__ import annotations
+
+from graph.params import Param
+from graph.registry import register
+from graph.shapes import ShapeError, format_shape, numel
+from graph.spec import LayerSpec, render
+
+
+def _linear_in(inputs, p):
+    return p["in_features"] if p["in_features"] is not None else inputs["x"][0][-1]
+
+
+def _linear_infer(inputs, p):
+    shape = inputs["x"][0]
+    if len(shape) < 1:
+        raise ShapeError("needs an input with at least one dimension", "x")
+    features = shape[-1]
+    if p["in_features"] is not None and features is not None and features != p["in_features"]:
+        raise ShapeError(
+            f"expects {p['in_features']} input features (in_features) but gets {format_shape(shape)}; "
+            f"set in_features to {features} or to auto",
+            "x",
+        )
+    if features is None:
+        raise ShapeError("needs a known number of input features but gets " + format_shape(shape), "x")
+    return (*shape[:-1], p["out_features"])
+
+
+def _linear_count(inputs, p):
+    features = _linear_in(inputs, p)
+    return features * p["out_features"] + (p["out_features"] if p["bias"] else 0)
+
+
+def _linear_build(inputs, p):
+    bias = "" if p["bias"] is True else f", bias={render(p['bias'])}"
+    return f"nn.Linear({render(_linear_in(inputs, p))}, {render(p['out_features'])}{bias})"
+
+
+register(
+    LayerSpec(
+        type="Linear",
+        category="Core",
+        doc="A fully connected (dense) layer: every output is a weighted sum of all inputs plus a bias, "
+        "y = xW + b. It acts on the last dimension, so it also works on every step of a sequence. "
+        "Leave in_features on auto to take it from the input.",
+        params=(
+            Param(
+                "in_features",
+                "int",
+                None,
+                "Inputs per sample (auto: from the incoming shape).",
+                minimum=1,
+                maximum=1 << 24,
+                auto=True,
+            ),
+            Param("out_features", "int", 64, "Number of output neurons.", minimum=1, maximum=1 << 24),
+            Param("bias", "bool", True, "Learn an additive bias."),
+        ),
+        infer=_linear_infer,
+        count_params=_linear_count,
+        build=_linear_build,
+        face=("out_features",),
+        icon="linear",
+    )
+)
+
+
+def _flatten_infer(inputs, p):
+    shape = inputs["x"][0]
+    start = p["start_dim"]
+    if start < 1:
+        raise ShapeError("start_dim must be 1 or more: dimension 0 is the batch")
+    index = start - 1
+    if index >= len(shape):
+        raise ShapeError(f"start_dim {start} is beyond an input of {len(shape)} dimensions {format_shape(shape)}", "x")
+    rest = numel(shape[index:])
+    return (*shape[:index], rest)
+
+
+register(
+    LayerSpec(
+        type="Flatten",
+        category="Core",
+        doc="Turns a feature map such as (16, 5, 5) into a flat vector (400) so a Linear layer can read it. "
+        "Nothing is learned.",
+        params=(
+            Param(
+                "start_dim",
+                "int",
+                1,
+                "First dimension to flatten (1 = everything after the batch).",
+                minimum=1,
+                maximum=8,
+            ),
+        ),
+        infer=_flatten_infer,
+        build=lambda inputs, p: "nn.Flatten()" if p["start_dim"] == 1 else f"nn.Flatten({render(p['start_dim'])})",
+        icon="flatten",
+    )
+)
+
+
+def _reshape_infer(inputs, p):
+    shape = inputs["x"][0]
+    target = list(p["shape"])
+    total = numel(shape)
+    if total is None:
+        raise ShapeError("needs a fully known input shape but gets " + format_shape(shape), "x")
+    known = 1
+    for size in target:
+        if size != -1:
+            known *= size
+    if -1 in target:
+        if total % known:
+            raise ShapeError(
+                f"cannot reshape {format_shape(shape)} ({total} values) into {format_shape(tuple(target))}", "x"
+            )
+        target[target.index(-1)] = total // known
+    elif known != total:
+        wanted = format_shape(tuple(target))
+        raise ShapeError(f"cannot reshape {format_shape(shape)} ({total} values) into {wanted} ({known} values)", "x")
+    return tuple(target)
+
+
+register(
+    LayerSpec(
+        type="Reshape",
+        category="Core",
+        doc="Rearranges the values of each sample into a new shape with the same number of values, "
+        "e.g. (784) into (1, 28, 28). One size may be -1 to be worked out.",
+        params=(
+            Param("shape", "shape", (1, 28, 28), "New shape of one sample (one size may be -1).", allow_infer_dim=True),
+        ),
+        infer=_reshape_infer,
+        build=None,
+        forward=lambda ctx: [
+            f"{ctx.out} = {ctx.x}.reshape({ctx.x}.size(0), "
+            + ", ".join(str(s) for s in _reshape_infer(ctx.shapes, ctx.params))
+            + ")"
+        ],
+        face=("shape",),
+    )
+)
+
+register(
+    LayerSpec(
+        type="Identity",
+        category="Core",
+        doc="Passes its input through unchanged. Useful as a named junction or a placeholder.",
+        infer=lambda inputs, p: inputs["x"][0],
+        build=None,
+        forward=lambda ctx: [f"{ctx.out} = {ctx.x}"],
+    )
+)
