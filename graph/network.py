@@ -103,6 +103,7 @@ class Network:
         self._listeners: list[Listener] = []
         self._graph: nx.MultiDiGraph | None = None
         self._next_id = 1
+        self.blocks: dict = {}  # the project's block definitions, shared (set by Project)
 
     # -- listeners -----------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -168,7 +169,7 @@ class Network:
     def ports_of(self, node: Node, blocks: dict | None = None) -> tuple[list[str], list[str]]:
         """(input port names, output port names) of a node; blocks come from the project."""
         if node.type == BLOCK_TYPE:
-            definition = (blocks or {}).get(node.params.get("block"))
+            definition = (self.blocks if blocks is None else blocks).get(node.params.get("block"))
             if definition is None:
                 return [], []
             return definition.input_names(), definition.output_names()
@@ -299,7 +300,7 @@ class Network:
         values: dict[str, Any] = {}
         if type_name == BLOCK_TYPE:
             block_name = (params or {}).get("block")
-            definition = (blocks or {}).get(block_name)
+            definition = (self.blocks if blocks is None else blocks).get(block_name)
             if definition is None:
                 raise ParamError(f"unknown block {block_name!r}")
             values = {"block": block_name, **{p.name: p.default for p in definition.params}}
@@ -318,7 +319,7 @@ class Network:
     def add(self, type_name: str, name: str | None = None, blocks: dict | None = None, **params: Any) -> Node:
         """Builder shortcut used by presets and tests: create, coerce and add a node."""
         node = self.create_node(type_name, name=name, params=params, blocks=blocks)
-        node.params = coerce_node_params(node, blocks)
+        node.params = coerce_node_params(node, self.blocks if blocks is None else blocks)
         return self.add_node(node)
 
     def chain(self, *nodes: Node) -> None:

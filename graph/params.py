@@ -84,11 +84,12 @@ class Param:
             return value
         if is_ref_text(value):
             return Ref(value[1:])
-        if value is None or (isinstance(value, str) and value.strip().lower() in ("auto", "none", "")):
+        if value is None:
             if self.auto:
                 return None
-            if value is None or self.kind != "str":
-                raise ParamError(f"{self.name}: a value is required")
+            raise ParamError(f"{self.name}: a value is required")
+        if self.auto and isinstance(value, str) and value.strip().lower() in ("auto", "none", ""):
+            return None
         method = getattr(self, "_coerce_" + self.kind, None)
         if method is None:
             raise ParamError(f"{self.name}: unknown parameter kind {self.kind!r}")

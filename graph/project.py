@@ -49,12 +49,20 @@ class Project:
     def add_network(self, network: Network) -> Network:
         if network.name in self.networks:
             raise ValueError(f"a network named {network.name!r} already exists")
+        network.blocks = self.blocks
         self.networks[network.name] = network
         return network
 
     def add_block(self, definition: BlockDefinition) -> BlockDefinition:
+        definition.body.blocks = self.blocks
         self.blocks[definition.name] = definition
         return definition
+
+    def __post_init__(self) -> None:
+        for network in self.networks.values():
+            network.blocks = self.blocks
+        for definition in self.blocks.values():
+            definition.body.blocks = self.blocks
 
     @property
     def main(self) -> Network:

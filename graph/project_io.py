@@ -294,6 +294,7 @@ def _network_from_dict(data: Any, field: str, name: str, blocks: dict) -> Networ
     if len(edges) > MAX_EDGES:
         raise ProjectFileError(f"{field}.edges: {len(edges):,} connections; at most {MAX_EDGES:,}")
     network = Network(name)
+    network.blocks = blocks
     for index, raw in enumerate(nodes):
         node = _node_from_dict(raw, f"{field}.nodes[{index}]", blocks)
         if node.id in network.nodes:

@@ -315,7 +315,7 @@ class _Walker:
 def validate_network(network: Network, blocks: dict | None = None, loss: str | None = None) -> NetworkReport:
     """Check one network; never raises."""
     try:
-        return _Walker(network, blocks or {}, None, None, 0, loss).run()
+        return _Walker(network, network.blocks if blocks is None else blocks, None, None, 0, loss).run()
     except Exception as error:  # last line of defence: a report, not a traceback
         report = NetworkReport(network.name)
         report.problems.append(Problem("error", network.name, None, "", f"could not be checked: {error}"))
