@@ -18,6 +18,10 @@ class UsageError(Exception):
     """A bad argument: printed as one line, exit status 2."""
 
 
+class CommandError(Exception):
+    """A failure the user must fix, such as a missing or broken project file: one line, exit status 1."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's default prints usage; we want one line
         raise UsageError(message)
@@ -27,7 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="netcanvas", description="Design, check, train and export neural networks.")
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"backend.cli.cmd_{name}")
+        try:
+            module = importlib.import_module(f"backend.cli.cmd_{name}")
+        except ModuleNotFoundError as error:
+            # A command whose module is not installed is left out rather than breaking the others.
+            if error.name != f"backend.cli.cmd_{name}":
+                raise
+            continue
         module.add_parser(subparsers)
     return parser
 
@@ -43,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"netcanvas: {error}", file=sys.stderr)
         return 2
+    except CommandError as error:
+        print(f"netcanvas: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("netcanvas: interrupted", file=sys.stderr)
         return 130
