@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import sys
 import types
 
 import torch
@@ -20,6 +21,8 @@ from graph.project import Project
 from graph.validation import NetworkReport, validate_network
 
 _counter = itertools.count(1)
+_loaded: list[str] = []
+MAX_LOADED_MODULES = 32
 DEFAULT_SEQUENCE_LENGTH = 16
 
 

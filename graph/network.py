@@ -200,16 +200,16 @@ class Network:
             raise CycleError(f"connecting '{src.name}' to itself would make a cycle")
         if edge in self.edges:
             raise DuplicateEdgeError(f"'{src.name}' is already connected to '{dst.name}'.{edge.dst_port}")
+        if nx.has_path(self.graph, edge.dst, edge.src):
+            raise CycleError(
+                f"connecting '{src.name}' to '{dst.name}' would make a cycle: '{dst.name}' already feeds '{src.name}'"
+            )
         capacity = self.port_capacity(dst, edge.dst_port)
         taken = self.edges_into(edge.dst, edge.dst_port)
         if capacity is not None and len(taken) >= capacity:
             sender = self.nodes[taken[0].src].name
             raise PortOccupiedError(
                 f"input '{edge.dst_port}' of '{dst.name}' takes one connection and already has one from '{sender}'"
-            )
-        if nx.has_path(self.graph, edge.dst, edge.src):
-            raise CycleError(
-                f"connecting '{src.name}' to '{dst.name}' would make a cycle: '{dst.name}' already feeds '{src.name}'"
             )
 
     def can_connect(self, edge: Edge, blocks: dict | None = None) -> str | None:
