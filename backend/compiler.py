@@ -23,6 +23,8 @@ from graph.validation import NetworkReport, validate_network
 _counter = itertools.count(1)
 _loaded: list[str] = []
 MAX_LOADED_MODULES = 32
+_loaded: list[str] = []
+MAX_LOADED_MODULES = 32
 DEFAULT_SEQUENCE_LENGTH = 16
 
 
@@ -34,7 +36,12 @@ def load_source(source: str, label: str = "model") -> types.ModuleType:
     module = types.ModuleType(f"netcanvas_generated_{index}")
     module.__file__ = filename
     code = compile(source, filename, "exec")
-    exec(code, module.__dict__)
+    exec(code, module.__dict__)  # our own generated source, never text from a file
+    # inspect (and so TorchScript) finds a class's source through sys.modules; keep only recent ones.
+    sys.modules[module.__name__] = module
+    _loaded.append(module.__name__)
+    while len(_loaded) > MAX_LOADED_MODULES:
+        sys.modules.pop(_loaded.pop(0), None)
     return module
 
 
