@@ -58,3 +58,56 @@ def require_rank(shape: Shape, ranks: tuple[int, ...], layout: str, port: str = 
     """
     if len(shape) not in ranks:
         raise ShapeError(f"needs a {layout} input but gets {format_shape(shape)}", port)
+
+
+def format_sizes(sizes: Shape) -> str:
+    """``5x5`` style for kernels and spatial sizes (unknown sizes print as ``?``)."""
+    return "x".join("?" if s is None else str(s) for s in sizes)
+
+
+def window_output(
+    sizes: Shape,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...] | None = None,
+    what: str = "kernel",
+) -> Shape:
+    """Spatial output sizes of a convolution or pooling window, axis by axis.
+
+    Raises a `ShapeError` when the (dilated) window is larger than the padded input,
+    which is the only way PyTorch's formula gives a size below one.
+
+    >>> window_output((32, 32), (5, 5), (1, 1), (0, 0))
+    (28, 28)
+    """
+    dilation = dilation or (1,) * len(kernel)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
+    padded = tuple(None if s is None else s + 2 * p for s, p in zip(sizes, padding, strict=True))
+    if any(p is not None and p < span for p, span in zip(padded, spans, strict=True)):
+        window = f"{what} {format_sizes(kernel)}"
+        if spans != tuple(kernel):
+            window = (
+                f"dilated {what} {format_sizes(spans)} "
+                f"({what} {format_sizes(kernel)}, dilation {format_sizes(dilation)})"
+            )
+        raise ShapeError(f"{window} is larger than its padded {format_sizes(padded)} input", "x")
+    return tuple(
+        conv_output_size(s, k, st, p, d)
+        for s, k, st, p, d in zip(sizes, kernel, stride, padding, dilation, strict=True)
+    )
+
+
+def check_channels(shape: Shape, value: int | None, name: str = "in_channels") -> int:
+    """The channel count of a (C, ...) input, checked against a parameter that may be auto (None)."""
+    channels = shape[0]
+    if value is not None and channels is not None and value != channels:
+        unit = "channel" if channels == 1 else "channels"
+        raise ShapeError(
+            f"{name} is {value} but gets {format_shape(shape)} with {channels} {unit}; "
+            f"set {name} to {channels} or to auto",
+            "x",
+        )
+    if value is None and channels is None:
+        raise ShapeError(f"needs a known number of channels but gets {format_shape(shape)}", "x")
+    return value if value is not None else channels
