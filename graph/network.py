@@ -221,13 +221,23 @@ class Network:
         return None
 
     # -- mutations --------------------------------------------------------------------
-    def add_node(self, node: Node, edges: list[Edge] | None = None) -> Node:
-        """Add `node` (and, for undo of a removal, the `edges` it had)."""
+    def add_node(self, node: Node, edges: list[Edge] | None = None, index: int | None = None) -> Node:
+        """Add `node` (and, for undo of a removal, the `edges` it had).
+
+        `index` puts the node back at its old place in `nodes` (undo of a removal): the
+        order matters, Outputs are returned in it.
+        """
         if node.id in self.nodes:
             raise ValueError(f"node id {node.id!r} already exists")
         if self.node_by_name(node.name) is not None:
             raise NameError_(f"a node named '{node.name}' already exists")
-        self.nodes[node.id] = node
+        if index is None or index >= len(self.nodes):
+            self.nodes[node.id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (node.id, node))
+            self.nodes.clear()
+            self.nodes.update(items)
         self._emit("node_added", node=node)
         for edge in edges or []:
             self.edges.append(edge)
