@@ -126,7 +126,10 @@ def load_project(path: str | os.PathLike) -> Project:
         raw = target.read_bytes()
     except OSError as error:
         raise ProjectFileError(f"{target}: cannot read ({error.strerror})") from None
-    return loads(raw)
+    try:
+        return loads(raw)
+    except ProjectFileError as error:
+        raise ProjectFileError(f"{target}: {error}") from None
 
 
 def loads(raw: bytes | str) -> Project:

@@ -1,0 +1,66 @@
+"""``netcanvas new --preset NAME [--set K=V]... -o PROJECT``: a project file from a preset.
+
+``K`` is one of the preset's options (``depth=50``) or a training setting
+(``lr=0.01``, ``dataset=iris``); preset options take precedence when a name is both.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from backend.cli import CommandError, UsageError
+from graph.params import ParamError
+from graph.project_io import save_project
+from graph.training_config import TRAINING_PARAM_BY_NAME, coerce_training_value
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("new", help="create a project file from a preset")
+    parser.add_argument("--preset", required=True, metavar="NAME", help="preset name (see `netcanvas presets`)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="K=V", dest="settings", help="preset option or training setting"
+    )
+    parser.add_argument("-o", "--output", required=True, metavar="PROJECT", help="project file to write")
+    parser.set_defaults(run=run)
+
+
+def parse_settings(items: list[str]) -> dict[str, str]:
+    """``["depth=50", "lr=0.1"]`` -> ``{"depth": "50", "lr": "0.1"}``; a malformed item is a usage error."""
+    settings: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set needs K=V, got {item!r}")
+        settings[key.strip()] = value.strip()
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: building every preset's module is only needed by the commands that use them.
+    from graph.presets import PRESETS, PresetError, build_preset
+
+    preset = PRESETS.get(args.preset)
+    if preset is None:
+        raise UsageError(f"unknown preset {args.preset!r} (choose from: {', '.join(PRESETS)})")
+    settings = parse_settings(args.settings)
+    option_names = {p.name for p in preset.options}
+    options = {k: v for k, v in settings.items() if k in option_names}
+    training = {k: v for k, v in settings.items() if k not in option_names}
+    for key in training:
+        if key not in TRAINING_PARAM_BY_NAME:
+            known = ", ".join(sorted(option_names)) or "none"
+            raise UsageError(
+                f"unknown setting {key!r}: not an option of preset {args.preset} ({known}) nor a training setting"
+            )
+    try:
+        project = build_preset(args.preset, options)
+        for key, value in training.items():
+            project.training[key] = coerce_training_value(key, value)
+    except (PresetError, ParamError) as error:
+        raise UsageError(str(error)) from None
+    try:
+        save_project(project, args.output)
+    except OSError as error:
+        raise CommandError(f"{args.output}: cannot write ({error.strerror or error})") from None
+    print(f"wrote {args.output} ({preset.title})")
+    return 0
