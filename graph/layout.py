@@ -1,7 +1,7 @@
 """Automatic layout: node positions for a network drawn as layers of nodes.
 
 `auto_layout` places each node in a layer given by the longest path from a source
-(networkx's topological generations), orders each layer with a few barycenter
+(topological generations, as networkx computes them), orders each layer with a few barycenter
 sweeps so edges cross less, and spaces layers and nodes for node items of about
 180 x 80 pixels. The result is a plain dict; `apply_layout` writes it to the network
 through `Network.move_node`, so the canvas follows through its usual listener.
@@ -33,18 +33,42 @@ def layers_of(network: Network) -> list[list[str]]:
     Within a layer, nodes keep the network's insertion order. Nodes on a cycle
     share the layer of the cycle.
     """
+    return _layers(network, *_neighbours(network))
+
+
+def _layers(network: Network, preds: dict[str, list[str]], succs: dict[str, list[str]]) -> list[list[str]]:
+    # Kahn's algorithm by generations (what nx.topological_generations does), on
+    # plain dicts: building a networkx graph would cost more than the layout itself.
+    waiting = {node_id: len(near) for node_id, near in preds.items()}
+    layer = [node_id for node_id, count in waiting.items() if count == 0]
+    rank = {node_id: index for index, node_id in enumerate(network.nodes)}
+    layers: list[list[str]] = []
+    placed = 0
+    while layer:
+        layers.append(layer)
+        placed += len(layer)
+        following = []
+        for node_id in layer:
+            for successor in succs[node_id]:
+                waiting[successor] -= 1
+                if waiting[successor] == 0:
+                    following.append(successor)
+        layer = sorted(following, key=rank.__getitem__) if len(following) > 1 else following
+    if placed == len(network.nodes):
+        return layers
+    return _layers_with_cycles(network)
+
+
+def _layers_with_cycles(network: Network) -> list[list[str]]:
+    """Layers of the graph of strongly connected components: each cycle in one layer."""
     graph = nx.DiGraph()
     graph.add_nodes_from(network.nodes)
     graph.add_edges_from((e.src, e.dst) for e in network.edges if e.src in network.nodes and e.dst in network.nodes)
-    rank = {node_id: index for index, node_id in enumerate(network.nodes)}
-    if nx.is_directed_acyclic_graph(graph):
-        generations = nx.topological_generations(graph)
-        return [sorted(layer, key=rank.__getitem__) for layer in generations]
     condensed = nx.condensation(graph)
     members = condensed.graph["mapping"]
     layer_of_component = {}
-    for depth, layer in enumerate(nx.topological_generations(condensed)):
-        for component in layer:
+    for depth, generation in enumerate(nx.topological_generations(condensed)):
+        for component in generation:
             layer_of_component[component] = depth
     layers: list[list[str]] = [[] for _ in range(max(layer_of_component.values(), default=-1) + 1)]
     for node_id in network.nodes:
@@ -53,10 +77,14 @@ def layers_of(network: Network) -> list[list[str]]:
 
 
 def _neighbours(network: Network) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Predecessors and successors of every node, one entry per distinct edge pair."""
     preds: dict[str, list[str]] = {node_id: [] for node_id in network.nodes}
     succs: dict[str, list[str]] = {node_id: [] for node_id in network.nodes}
+    seen = set()
     for edge in network.edges:
-        if edge.src in preds and edge.dst in preds and edge.src != edge.dst:
+        pair = (edge.src, edge.dst)
+        if edge.src in preds and edge.dst in preds and pair not in seen:
+            seen.add(pair)
             preds[edge.dst].append(edge.src)
             succs[edge.src].append(edge.dst)
     return preds, succs
@@ -71,13 +99,14 @@ def _offsets(layer: list[str]) -> dict[str, float]:
 def _sweep(layers: list[list[str]], neighbours: dict[str, list[str]], slot: dict[str, float]) -> None:
     """Reorder each layer by the mean slot of its neighbours in `neighbours` (in place)."""
     for layer in layers:
-        if len(layer) > 1:
-            keys = {}
-            for node_id in layer:
-                near = neighbours[node_id]
-                keys[node_id] = sum(slot[n] for n in near) / len(near) if near else slot[node_id]
-            # sorted() is stable, so ties keep the current order: deterministic.
-            layer.sort(key=keys.__getitem__)
+        if len(layer) == 1:
+            continue  # a lone node stays centred
+        keys = {}
+        for node_id in layer:
+            near = neighbours[node_id]
+            keys[node_id] = sum(slot[n] for n in near) / len(near) if near else slot[node_id]
+        # sort() is stable, so ties keep the current order: deterministic.
+        layer.sort(key=keys.__getitem__)
         slot.update(_offsets(layer))
 
 
@@ -98,8 +127,8 @@ def auto_layout(network: Network, direction: str = "LR") -> Positions:
     """
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be 'LR' or 'TB', got {direction!r}")
-    layers = layers_of(network)
     preds, succs = _neighbours(network)
+    layers = _layers(network, preds, succs)
     slot: dict[str, float] = {}
     for layer in layers:
         slot.update(_offsets(layer))
