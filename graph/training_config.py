@@ -51,7 +51,8 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         "momentum",
         "float",
         0.9,
-        "Momentum (beta) for momentum and RMSprop's running average.",
+        "Momentum (beta): how much of the past the running averages of momentum, momentum_ema and "
+        "RMSprop (its squared gradients, PyTorch's alpha) keep.",
         minimum=0.0,
         maximum=0.9999,
     ),
@@ -60,7 +61,7 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         "beta2",
         "float",
         0.999,
-        "Adam / RMSprop: decay of the running mean of squared gradients.",
+        "Adam / AdamW: decay of the running mean of squared gradients.",
         minimum=0.0,
         maximum=0.99999,
     ),
@@ -80,6 +81,14 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         "Samples per step: 'full' is batch gradient descent, 1 is stochastic, k is mini-batch.",
     ),
     Param("epochs", "int", 10, "Passes over the training data.", minimum=1, maximum=100000),
+    Param(
+        "max_batches",
+        "int",
+        0,
+        "Stop each epoch after this many batches (0: use all the data); for quick trial runs.",
+        minimum=0,
+        maximum=10**9,
+    ),
     Param("seed", "int", 0, "Random seed: the same seed gives the same run on the CPU.", minimum=0, maximum=2**31 - 1),
     Param("val_split", "float", 0.2, "Share of the data held out for validation.", minimum=0.0, maximum=0.9),
     Param(

@@ -1,0 +1,73 @@
+"""The GAN recipe: alternate a discriminator step and a generator step on every batch.
+
+The discriminator learns to score real samples 1 and generated ones 0; the
+generator learns to make the discriminator score its samples 1 (the
+non-saturating loss). Both use binary cross-entropy on logits. ``d_loss`` and
+``g_loss`` are reported separately; ``train_loss`` is their sum. Each epoch shows
+what the generator makes from the same fixed noise, so the pictures can be compared.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from backend.training.events import ImagesEvent
+from backend.training.optimizers import make_optimizer
+from backend.training.recipes.base import Recipe, RecipeContext, batches, to_pictures
+
+SAMPLES = 16
+
+
+class GANRecipe(Recipe):
+    monitor = None  # neither loss tells when a GAN is done, so early stopping and plateau do not apply
+    part_names = ("d_loss", "g_loss")
+
+    def __init__(self, ctx: RecipeContext, noise_shape: tuple[int, ...]):
+        super().__init__(ctx)
+        self.noise_shape = noise_shape
+        self.d_optimizer = make_optimizer(ctx.config["optimizer"], ctx.models["discriminator"].parameters(), ctx.config)
+        self.g_optimizer = make_optimizer(ctx.config["optimizer"], ctx.models["generator"].parameters(), ctx.config)
+        self.optimizers = [self.d_optimizer, self.g_optimizer]
+        self.fixed_noise = torch.randn((SAMPLES, *noise_shape)).to(ctx.settings.device)
+
+    def score(self, images: torch.Tensor) -> torch.Tensor:
+        return self.call("discriminator", images)[0].float()
+
+    def train_step(self, x, y):
+        noise = torch.randn((len(x), *self.noise_shape), device=x.device)
+        fake = self.call("generator", noise)[0].reshape(x.shape)
+        real_score, fake_score = self.score(x), self.score(fake.detach())
+        d_loss = F.binary_cross_entropy_with_logits(
+            real_score, torch.ones_like(real_score)
+        ) + F.binary_cross_entropy_with_logits(fake_score, torch.zeros_like(fake_score))
+        self.d_optimizer.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.d_optimizer.step()
+        fooled = self.score(fake)
+        g_loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
+        self.g_optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.g_optimizer.step()
+        return (d_loss + g_loss).detach(), {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+    @torch.no_grad()
+    def evaluate(self):
+        if len(self.data.val_x) == 0:
+            return {}, {}
+        self.eval()
+        correct = torch.zeros((), device=self.data.val_x.device)
+        for x, _ in batches(self.data.val_x, None):
+            noise = torch.randn((len(x), *self.noise_shape), device=x.device)
+            fake = self.call("generator", noise)[0].reshape(x.shape)
+            correct += (self.score(x) > 0).sum() + (self.score(fake) <= 0).sum()
+        # how often the discriminator tells real from generated on held-out data (0.5: it cannot)
+        return {"d_accuracy": float(correct) / (2 * len(self.data.val_x))}, {}
+
+    @torch.no_grad()
+    def images(self, epoch: int) -> list[ImagesEvent]:
+        self.eval()
+        sample_shape = self.data.train_x.shape[1:]
+        generated = self.call("generator", self.fixed_noise)[0].float().reshape(SAMPLES, *sample_shape)
+        pictures = to_pictures((generated + 1) / 2)  # Tanh's [-1, 1] back to [0, 1]
+        return [] if pictures is None else [ImagesEvent(epoch, "samples", pictures, None)]
