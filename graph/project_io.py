@@ -12,6 +12,7 @@ disk and renames it over the target, so a crash mid-save leaves the old file who
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -32,6 +33,7 @@ MAX_NETWORKS = 64
 MAX_BLOCKS = 1_000
 MAX_DEPTH = 64
 MAX_STRING = 4096
+MAX_INT_DIGITS = 100
 
 
 class ProjectFileError(ValueError):
@@ -140,8 +142,10 @@ def loads(raw: bytes | str) -> Project:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             raise ProjectFileError(f"not UTF-8 text (byte {error.start})") from None
+    elif len(raw) > MAX_FILE_BYTES:
+        raise ProjectFileError(f"text of {len(raw):,} characters; a project may be at most {MAX_FILE_BYTES:,}")
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int)
     except RecursionError:
         raise ProjectFileError("nested too deeply to be a project file") from None
     except json.JSONDecodeError as error:
@@ -154,6 +158,19 @@ def loads(raw: bytes | str) -> Project:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"not valid JSON: {name} is not a number a project may hold")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity, which could never be saved back
+        raise ValueError(f"not valid JSON: {text[:40]} is too large a number for a project")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError(f"not valid JSON: a number with {len(text):,} digits is too large for a project")
+    return int(text)
 
 
 def _check_depth(data: Any) -> None:
@@ -235,10 +252,14 @@ def project_from_dict(data: Any) -> Project:
         )
         doc = _expect(block.get("doc", ""), str, f"{field}.doc", "text")
         project.blocks[name] = BlockDefinition(name, Network(name), params, doc)
+    # Then every body's nodes, and only then their edges: an edge into a block instance needs
+    # that block's ports, which come from its body's Input/Output nodes (in any order of definition).
     for name, block in blocks.items():
         project.blocks[name].body = _network_from_dict(
-            block.get("network"), f"blocks.{name}.network", name, project.blocks
+            block.get("network"), f"blocks.{name}.network", name, project.blocks, with_edges=False
         )
+    for name, block in blocks.items():
+        _edges_from_dict(project.blocks[name].body, block["network"], f"blocks.{name}.network", project.blocks)
     networks = _expect(data.get("networks"), dict, "networks", "an object")
     if not networks:
         raise ProjectFileError("networks: a project needs at least one network")
@@ -288,7 +309,7 @@ def _param_from_dict(data: Any, field: str) -> Param:
     return Param(name, kind, default, param.doc, minimum=minimum, maximum=maximum, choices=choices)
 
 
-def _network_from_dict(data: Any, field: str, name: str, blocks: dict) -> Network:
+def _network_from_dict(data: Any, field: str, name: str, blocks: dict, with_edges: bool = True) -> Network:
     _expect(data, dict, field, "an object")
     nodes = _expect(data.get("nodes"), list, f"{field}.nodes", "a list")
     edges = _expect(data.get("edges", []), list, f"{field}.edges", "a list")
@@ -298,13 +319,23 @@ def _network_from_dict(data: Any, field: str, name: str, blocks: dict) -> Networ
         raise ProjectFileError(f"{field}.edges: {len(edges):,} connections; at most {MAX_EDGES:,}")
     network = Network(name)
     network.blocks = blocks
+    names: set[str] = set()
     for index, raw in enumerate(nodes):
         node = _node_from_dict(raw, f"{field}.nodes[{index}]", blocks)
         if node.id in network.nodes:
             raise ProjectFileError(f"{field}.nodes[{index}].id: '{node.id}' is used twice")
-        if network.node_by_name(node.name) is not None:
+        if node.name in names:
             raise ProjectFileError(f"{field}.nodes[{index}].name: '{node.name}' is used twice")
+        names.add(node.name)
         network.nodes[node.id] = node
+    if with_edges:
+        _edges_from_dict(network, data, field, blocks)
+    return network
+
+
+def _edges_from_dict(network: Network, data: dict, field: str, blocks: dict) -> None:
+    edges = data.get("edges", [])
+    seen: set[Edge] = set()
     for index, raw in enumerate(edges):
         where = f"{field}.edges[{index}]"
         _expect(raw, dict, where, "an object")
@@ -321,10 +352,10 @@ def _network_from_dict(data: Any, field: str, name: str, blocks: dict) -> Networ
             )
         if edge.dst_port not in ins:
             raise ProjectFileError(f"{where}.dst_port: '{network.nodes[edge.dst].name}' has no input '{edge.dst_port}'")
-        if edge in network.edges:
+        if edge in seen:
             raise ProjectFileError(f"{where}: the same connection appears twice")
+        seen.add(edge)
         network.edges.append(edge)
-    return network
 
 
 def _node_from_dict(raw: Any, field: str, blocks: dict) -> Node:

@@ -98,8 +98,12 @@ class _Walker:
         block_params: dict[str, Any] | None,
         depth: int,
         loss: str | None,
+        active: tuple[str, ...] = (),
+        cache: dict | None = None,
     ):
         self.network = network
+        self.active = active  # the block definitions being expanded, outermost first
+        self.cache = {} if cache is None else cache  # inner reports by (block, input shapes, params, depth)
         self.blocks = blocks
         self.bound_inputs = bound_inputs
         self.block_params = block_params
@@ -260,6 +264,10 @@ class _Walker:
         if definition is None:
             self.problem(node, f"uses block '{node.params.get('block')}', which this project does not define")
             return
+        if definition.name in self.active:
+            path = " -> ".join((*self.active[self.active.index(definition.name) :], definition.name))
+            self.problem(node, f"block '{definition.name}' contains itself ({path}); a block cannot be recursive")
+            return
         if self.depth >= MAX_BLOCK_DEPTH:
             self.problem(node, f"blocks are nested more than {MAX_BLOCK_DEPTH} deep")
             return
@@ -272,7 +280,21 @@ class _Walker:
             return
         result.params = {"block": definition.name, **params}
         bound = {name: shapes[0] for name, shapes in inputs.items()}
-        inner = _Walker(definition.body, self.blocks, bound, params, self.depth + 1, None).run()
+        # Instances with the same inputs and parameters (ResNet's repeated blocks) share one check.
+        key = (definition.name, tuple(bound.items()), tuple(params.items()), self.depth)
+        inner = self.cache.get(key)
+        if inner is None:
+            walker = _Walker(
+                definition.body,
+                self.blocks,
+                bound,
+                params,
+                self.depth + 1,
+                None,
+                (*self.active, definition.name),
+                self.cache,
+            )
+            inner = self.cache[key] = walker.run()
         result.inner = inner
         result.param_count = inner.total_params
         if inner.errors:

@@ -14,7 +14,8 @@ def add_parser(subparsers) -> None:
 
 def describe_option(param: Param) -> str:
     """``depth=18  (18, 34, 50, 101, 152)  how many layers`` for one option."""
-    text = f"{param.name}={format_value(param.default)}"
+    default = str(param.default).lower() if isinstance(param.default, bool) else format_value(param.default)
+    text = f"{param.name}={default}"
     if param.kind == "choice":
         text += "  (" + ", ".join(str(c) for c in param.choices) + ")"
     elif param.minimum is not None or param.maximum is not None:
