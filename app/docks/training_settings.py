@@ -1,0 +1,360 @@
+"""The training settings form: ``project.training`` as widgets, every edit undoable.
+
+The form is generated from ``graph.training_config.TRAINING_PARAMS`` (names, kinds,
+ranges, tooltips), with hand-made editors where a plain field would be awkward: the
+data set (built-in names, "Choose file…", "Choose folder…"), the batch mode (batch /
+stochastic / mini-batch with a size), augmentations (check boxes) and the device
+(CUDA listed only when PyTorch sees a GPU). Only settings that matter for the current
+choices are shown (Adam's betas only for Adam, the CSV target only for a CSV ...).
+
+Every edit pushes one `SetTrainingValue` onto the document's undo stack, which
+changes ``project.training`` and calls ``document.notify_training_config()``; the
+form re-reads the project on that signal, so undo and redo update it too.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.document import Document
+from graph.params import Param, ParamError
+from graph.training_config import (
+    AUGMENTATIONS,
+    BUILTIN_DATASETS,
+    TRAINING_PARAM_BY_NAME,
+    coerce_training_value,
+)
+
+CHOOSE_FILE = "Choose file…"
+CHOOSE_FOLDER = "Choose folder…"
+DATA_FILTER = "Data files (*.csv *.npz *.idx *-ubyte *.gz);;All files (*)"
+
+# Which hyper-parameters each optimizer reads (the rest are hidden, not reset).
+OPTIMIZER_PARAMS = {
+    "sgd": ("weight_decay",),
+    "momentum": ("momentum", "weight_decay"),
+    "momentum_ema": ("momentum", "weight_decay"),
+    "adagrad": ("eps", "weight_decay"),
+    "rmsprop": ("momentum", "eps", "weight_decay"),
+    "adam": ("beta1", "beta2", "eps", "weight_decay"),
+    "adamw": ("beta1", "beta2", "eps", "weight_decay"),
+}
+OPTIMIZER_DEPENDENT = ("momentum", "beta1", "beta2", "eps", "weight_decay")
+
+GROUPS = (
+    ("Data", ("dataset", "target", "task", "val_split")),
+    ("Optimization", ("loss", "optimizer", "lr", *OPTIMIZER_DEPENDENT)),
+    ("Batches and epochs", ("batch_size", "epochs", "seed")),
+    ("Schedule and early stopping", ("schedule", "step_size", "gamma", "early_stopping", "min_delta", "restore_best")),
+    ("Augmentation", ("augment",)),
+    ("Generative models", ("latent_dim", "kl_weight")),
+    ("Device", ("device", "amp", "channels_last", "compile")),
+)
+
+
+class SetTrainingValue(QUndoCommand):
+    """One change of one training setting; consecutive changes of the same setting merge."""
+
+    ID = 0x7A11
+
+    def __init__(self, document: Document, name: str, value: Any):
+        super().__init__(f"Set training {name}")
+        self.document = document
+        self.name = name
+        self.old = document.project.training.get(name)
+        self.new = value
+
+    def id(self) -> int:
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetTrainingValue) or other.name != self.name:
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self) -> None:
+        self.document.project.training[self.name] = self.new
+        self.document.notify_training_config()
+
+    def undo(self) -> None:
+        self.document.project.training[self.name] = self.old
+        self.document.notify_training_config()
+
+
+class _CudaProbe(QObject):
+    """Finds out off the GUI thread whether PyTorch sees a CUDA GPU (importing torch takes a while)."""
+
+    found = Signal(bool)
+
+    def start(self) -> None:
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            self.found.emit(bool(torch.cuda.is_available()))
+            return
+        threading.Thread(target=self._probe, name="netcanvas-cuda-probe", daemon=True).start()
+
+    def _probe(self) -> None:
+        try:
+            import torch
+        except ImportError:
+            self.found.emit(False)
+            return
+        self.found.emit(bool(torch.cuda.is_available()))
+
+
+class _BatchEditor(QWidget):
+    """Batch mode (mini-batch / batch / stochastic) and the mini-batch size."""
+
+    def __init__(self):
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.mode = QComboBox()
+        self.mode.addItems(["mini-batch", "batch (all samples)", "stochastic (1 sample)"])
+        self.size = QSpinBox()
+        self.size.setRange(2, 1_000_000)
+        self.size.setKeyboardTracking(False)
+        self.size.setToolTip("Samples per mini-batch.")
+        row.addWidget(self.mode, 1)
+        row.addWidget(self.size)
+
+
+class _AugmentEditor(QWidget):
+    """One check box per augmentation."""
+
+    def __init__(self):
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.checks = {name: QCheckBox(name) for name in AUGMENTATIONS}
+        for index, check in enumerate(self.checks.values()):
+            grid.addWidget(check, index // 3, index % 3)
+
+
+def _is_csv(dataset: str) -> bool:
+    return str(dataset).lower().endswith(".csv")
+
+
+class TrainingSettingsWidget(QWidget):
+    """The form; `message` carries a one-line complaint about a value that was refused."""
+
+    message = Signal(str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.editors: dict[str, QWidget] = {}
+        self.rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self.groups: dict[str, QGroupBox] = {}
+        self._syncing = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        for title, names in GROUPS:
+            box = QGroupBox(title)
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            for name in names:
+                param = TRAINING_PARAM_BY_NAME[name]
+                editor = self._make_editor(param)
+                editor.setToolTip(param.doc)
+                self.editors[name] = editor
+                form.addRow(param.title, editor)
+                form.labelForField(editor).setToolTip(param.doc)
+                self.rows[name] = (form, editor)
+            self.groups[title] = box
+            layout.addWidget(box)
+        layout.addStretch(1)
+        self.cuda_available = False
+        self._probe = _CudaProbe(self)
+        self._probe.found.connect(self._cuda_found)
+        self._probe.start()
+        document.training_config_changed.connect(self.sync_from_project)
+        document.project_replaced.connect(self.sync_from_project)
+        self.sync_from_project()
+
+    # -- building -----------------------------------------------------------------------------
+    def _make_editor(self, param: Param) -> QWidget:
+        name = param.name
+        if name == "dataset":
+            return self._dataset_editor()
+        if name == "batch_size":
+            return self._batch_editor()
+        if name == "augment":
+            return self._augment_editor()
+        if name == "device":
+            combo = QComboBox()
+            combo.addItems(["auto", "cpu"])
+            combo.activated.connect(lambda _i: self.commit("device", combo.currentText()))
+            return combo
+        if param.kind == "choice":
+            combo = QComboBox()
+            combo.addItems([str(c) for c in param.choices])
+            combo.activated.connect(lambda _i, n=name, c=combo: self.commit(n, c.currentText()))
+            return combo
+        if param.kind == "bool":
+            box = QCheckBox()
+            box.toggled.connect(lambda checked, n=name: self.commit(n, checked))
+            return box
+        if param.kind == "int":
+            spin = QSpinBox()
+            spin.setRange(int(param.minimum or 0), int(min(param.maximum or 2**31 - 1, 2**31 - 1)))
+            spin.setKeyboardTracking(False)  # one command per finished edit, not per digit
+            spin.valueChanged.connect(lambda value, n=name: self.commit(n, value))
+            return spin
+        line = QLineEdit()
+        line.editingFinished.connect(lambda n=name, e=line: self.commit(n, e.text()))
+        return line
+
+    def _dataset_editor(self) -> QComboBox:
+        combo = QComboBox()
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.addItems(BUILTIN_DATASETS)
+        combo.insertSeparator(combo.count())
+        combo.addItems([CHOOSE_FILE, CHOOSE_FOLDER])
+        combo.setToolTip(TRAINING_PARAM_BY_NAME["dataset"].doc)
+        combo.activated.connect(lambda _i: self._dataset_picked(combo.currentText()))
+        combo.lineEdit().editingFinished.connect(lambda: self._dataset_picked(combo.currentText()))
+        return combo
+
+    def _dataset_picked(self, text: str) -> None:
+        if self._syncing:
+            return
+        if text == CHOOSE_FILE:
+            text, _ = QFileDialog.getOpenFileName(self, "Choose a data file", "", DATA_FILTER)
+        elif text == CHOOSE_FOLDER:
+            text = QFileDialog.getExistingDirectory(self, "Choose a folder of class sub-folders")
+        if not text:
+            self.sync_from_project()  # the dialog was cancelled: show the current data set again
+            return
+        self.commit("dataset", text.strip())
+
+    def _batch_editor(self) -> QWidget:
+        editor = _BatchEditor()
+
+        def changed(*_args) -> None:
+            index = editor.mode.currentIndex()
+            editor.size.setVisible(index == 0)
+            self.commit("batch_size", (str(editor.size.value()), "full", "1")[index])
+
+        editor.mode.activated.connect(changed)
+        editor.size.valueChanged.connect(changed)
+        return editor
+
+    def _augment_editor(self) -> QWidget:
+        editor = _AugmentEditor()
+        for check in editor.checks.values():
+            check.toggled.connect(lambda _checked: self._augment_changed())
+        return editor
+
+    def _augment_changed(self) -> None:
+        checks = self.editors["augment"].checks
+        self.commit("augment", ",".join(name for name in AUGMENTATIONS if checks[name].isChecked()))
+
+    def _cuda_found(self, available: bool) -> None:
+        self.cuda_available = available
+        combo = self.editors["device"]
+        if available and combo.findText("cuda") < 0:
+            combo.addItem("cuda")
+        self.sync_from_project()
+
+    # -- model <-> widgets -----------------------------------------------------------------------
+    def commit(self, name: str, value: Any) -> bool:
+        """Check `value` and push it as an undoable change; False (and a message) if refused."""
+        if self._syncing:
+            return False
+        try:
+            value = coerce_training_value(name, value)
+        except ParamError as error:
+            self.message.emit(str(error))
+            self.sync_from_project()
+            return False
+        if self.document.project.training.get(name) == value:
+            return True
+        self.document.undo_stack.push(SetTrainingValue(self.document, name, value))
+        return True
+
+    def sync_from_project(self) -> None:
+        """Show the project's values (after undo/redo, open, or a refused edit)."""
+        self._syncing = True
+        try:
+            config = self.document.project.training
+            for name, editor in self.editors.items():
+                self._show_value(name, editor, config.get(name, TRAINING_PARAM_BY_NAME[name].default))
+        finally:
+            self._syncing = False
+        self.update_visibility()
+
+    def _show_value(self, name: str, editor: QWidget, value: Any) -> None:
+        if name == "dataset":
+            editor.setEditText(str(value))
+        elif name == "batch_size":
+            text = str(value)
+            index = 1 if text == "full" else 2 if text == "1" else 0
+            editor.mode.setCurrentIndex(index)
+            if index == 0:
+                editor.size.setValue(int(text))
+            editor.size.setVisible(index == 0)
+        elif name == "augment":
+            chosen = set(str(value).split(","))
+            for key, check in editor.checks.items():
+                check.setChecked(key in chosen)
+        elif isinstance(editor, QComboBox):
+            if editor.findText(str(value)) < 0:
+                editor.addItem(str(value))  # e.g. a file saved on a GPU machine: show it, do not change it
+            editor.setCurrentText(str(value))
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+        elif isinstance(editor, QLineEdit):
+            editor.setText(f"{value:g}" if isinstance(value, float) else str(value))
+            editor.setCursorPosition(0)
+
+    def update_visibility(self) -> None:
+        """Show only the settings the current choices use."""
+        config = self.document.project.training
+        networks = set(self.document.project.networks)
+        task = config.get("task", "auto")
+        is_gan = task == "gan" or {"generator", "discriminator"} <= networks
+        is_vae = task == "vae" or {"encoder", "decoder"} <= networks
+        used = set(OPTIMIZER_PARAMS.get(config.get("optimizer"), ()))
+        schedule = config.get("schedule", "none")
+        early = int(config.get("early_stopping", 0) or 0) > 0
+        on_cuda_possible = self.cuda_available or config.get("device") == "cuda"
+        visible = {
+            "target": _is_csv(config.get("dataset", "")),
+            "step_size": schedule == "step",
+            "gamma": schedule in ("step", "plateau"),
+            "min_delta": early,
+            "restore_best": early,
+            "latent_dim": is_gan,
+            "kl_weight": is_vae,
+            "amp": on_cuda_possible,
+            "channels_last": on_cuda_possible,
+        }
+        for name in OPTIMIZER_DEPENDENT:
+            visible[name] = name in used
+        for name, (form, editor) in self.rows.items():
+            form.setRowVisible(editor, visible.get(name, True))
+        self.groups["Generative models"].setVisible(is_gan or is_vae)

@@ -1,0 +1,407 @@
+"""The main window: canvas in the middle, palette and inspector at the sides, docks below.
+
+Owns the window's structure and the behaviour that spans widgets: network tabs
+over the canvas, the Problems / Summary / Code / Training docks (tabified at the
+bottom, each movable and hideable from the View menu), the status bar, the title
+(``name.json — NetCanvas`` with ``*`` while unsaved), files, exports, themes, the
+saved layout, and a clean close (ask about unsaved changes, stop training, wait
+for its thread; never write the project file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from app.actions import build_actions
+from app.docks.code_view import CodeWidget
+from app.docks.problems import ProblemsWidget
+from app.docks.summary import SummaryWidget
+from app.docks.training_dock import TrainingWidget
+from app.document import Document
+from app.editor import EditorWidget
+from app.files import (
+    Autosave,
+    ProjectFiles,
+    add_recent_file,
+    clear_recent_files,
+    find_recoverable,
+    recent_files,
+    settings,
+)
+from app.inspector import InspectorWidget
+from app.palette import PaletteWidget
+from app.preset_gallery import PresetGallery
+from app.themes import apply_theme, current_theme
+from backend.summary import model_params
+from graph.project import Project
+
+LAYOUT_VERSION = 1
+DEFAULT_SIZE = (1600, 1000)
+STATUS_TIMEOUT_MS = 8000
+
+EXPORT_FILTERS = {
+    "python": ("Export PyTorch code", "Python files (*.py)", ".py", "{name}.py"),
+    "script": ("Export training script", "Python files (*.py)", ".py", "train.py"),
+    "onnx": ("Export ONNX", "ONNX models (*.onnx)", ".onnx", "{name}.onnx"),
+    "torchscript": ("Export TorchScript", "TorchScript files (*.pt)", ".pt", "{name}_scripted.pt"),
+    "weights": ("Save trained weights", "PyTorch weights (*.pt)", ".pt", "{name}_weights.pt"),
+    "png": ("Export diagram as PNG", "PNG images (*.png)", ".png", "{name}.png"),
+    "svg": ("Export diagram as SVG", "SVG images (*.svg)", ".svg", "{name}.svg"),
+}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, document: Document | None = None, restore_layout: bool = True):
+        super().__init__()
+        self.document = document or Document()
+        self.setObjectName("NetCanvasMainWindow")
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
+        self.files = ProjectFiles(self.document, self)
+        self.files.message.connect(self.show_status)
+        self.autosave = Autosave(self.document, parent=self)
+        self._build_central()
+        self._build_docks()
+        self.actions_by_name = build_actions(self)
+        self._build_status_bar()
+        self._connect_document()
+        self.resize(*DEFAULT_SIZE)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        if restore_layout:
+            self.restore_layout()
+        self.actions_by_name[f"theme_{current_theme()}"].setChecked(True)
+        self._refresh_all()
+
+    # -- construction -------------------------------------------------------------------------
+    def _build_central(self) -> None:
+        # The editor brings its own tabs (one per network) and the breadcrumb into blocks.
+        self.editor = EditorWidget(self.document)
+        self.editor.status_message.connect(self.show_status)
+        self.setCentralWidget(self.editor)
+
+    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{key}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _build_docks(self) -> None:
+        self.docks: dict[str, QDockWidget] = {}
+        self.palette_widget = PaletteWidget(self.document)
+        self.inspector = InspectorWidget(self.document)
+        self.problems = ProblemsWidget(self.document)
+        self.summary = SummaryWidget(self.document)
+        self.code = CodeWidget(self.document)
+        self.training = TrainingWidget(self.document)
+        self._dock("palette", "Layers", self.palette_widget, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        training = self._dock("training", "Training", self.training, bottom)
+        for key, title, widget in (
+            ("problems", "Problems", self.problems),
+            ("summary", "Summary", self.summary),
+            ("code", "Code", self.code),
+        ):
+            self.tabifyDockWidget(training, self._dock(key, title, widget, bottom))
+        # The bottom docks span the full width; the side docks stop above them.
+        self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
+        self.setCorner(Qt.Corner.BottomRightCorner, bottom)
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [230, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([training], [400], Qt.Orientation.Vertical)
+        training.raise_()
+        self.editor.selection_changed.connect(self.inspector.set_selection)
+        self.editor.attach_palette(self.palette_widget)
+        self.problems.node_activated.connect(self.show_node)
+        self.problems.counts_changed.connect(self._problem_counts)
+        self.training.status_message.connect(self.show_status)
+        self.training.running_changed.connect(self._training_running)
+        self.training.weights_available.connect(lambda ok: self.actions_by_name["export_weights"].setEnabled(ok))
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.problems_label = QLabel()
+        self.params_label = QLabel()
+        self.training_label = QLabel()
+        for label in (self.training_label, self.problems_label, self.params_label):
+            bar.addPermanentWidget(label)
+        self.actions_by_name["export_weights"].setEnabled(False)
+        self._training_running(False)
+
+    def _connect_document(self) -> None:
+        document = self.document
+        document.dirty_changed.connect(lambda _dirty: self.update_title())
+        document.path_changed.connect(lambda _path: self.update_title())
+        document.project_replaced.connect(self._refresh_all)
+        document.current_network_changed.connect(self._network_changed)
+        document.validated.connect(self._update_params)
+
+    # -- refreshing -----------------------------------------------------------------------------
+    def _refresh_all(self) -> None:
+        self.update_title()
+        self._update_params()
+        # Let the canvas lay out its items before fitting them into view.
+        QTimer.singleShot(0, self.fit_view)
+
+    def _network_changed(self, _name: str) -> None:
+        self._update_params()
+
+    def update_title(self) -> None:
+        path = self.document.path
+        name = path.name if path else (self.document.project.name or "untitled")
+        self.setWindowTitle(f"{name}[*] — NetCanvas")
+        self.setWindowModified(self.document.dirty)
+
+    def _update_params(self) -> None:
+        document = self.document
+        report = document.report
+        if report is None or document.current_network not in document.project.networks:
+            self.params_label.setText("")
+            return
+        count = model_params(document.network, report)
+        text = f"{document.current_network}: {count:,} params"
+        if len(document.project.networks) > 1:
+            total = sum(
+                model_params(network, document.reports[name])
+                for name, network in document.project.networks.items()
+                if name in document.reports
+            )
+            text += f" (project {total:,})"
+        self.params_label.setText(text)
+
+    def _problem_counts(self, errors: int, warnings: int) -> None:
+        if not errors and not warnings:
+            self.problems_label.setText("✓ No problems")
+            return
+        parts = []
+        if errors:
+            parts.append(f"{errors} error{'s' * (errors != 1)}")
+        if warnings:
+            parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+        self.problems_label.setText("⚠ " + ", ".join(parts))
+
+    def _training_running(self, running: bool) -> None:
+        self.actions_by_name["train"].setEnabled(not running)
+        self.actions_by_name["pause"].setEnabled(running)
+        self.actions_by_name["stop"].setEnabled(running)
+        self.training_label.setText("● Training" if running else "")
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
+
+    # -- canvas -------------------------------------------------------------------------------
+    def editor_actions(self) -> list:
+        return self.editor.edit_actions()
+
+    def fit_view(self) -> None:
+        self.editor.fit_view()
+
+    def show_node(self, network: str, node_id: str) -> None:
+        """Switch to `network`, select the node and centre the view on it (Problems double-click)."""
+        if network not in self.document.project.networks:
+            return
+        self.document.set_current_network(network)
+        if node_id in self.document.network.nodes:
+            self.editor.select_node(node_id)
+            self.editor.center_on(node_id)
+
+    # -- files --------------------------------------------------------------------------------
+    def load_project(self, project: Project, path: Path | None = None) -> None:
+        """Show `project` (no prompt: callers decide about unsaved changes)."""
+        self.document.set_project(project, path)
+        if path is not None:
+            add_recent_file(path)
+
+    def new_project(self) -> bool:
+        return self.files.new_project()
+
+    def new_from_preset(self) -> bool:
+        if not self.files.maybe_save():
+            return False
+        gallery = PresetGallery(self, selected=self.document.project.preset or "lenet5")
+        if gallery.exec() != QDialog.DialogCode.Accepted or gallery.project is None:
+            return False
+        self.document.set_project(gallery.project, None)
+        self.show_status(f"New project from the {gallery.preset_name} preset.")
+        return True
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        return self.files.open_project(path)
+
+    def save_project(self) -> bool:
+        return self.files.save()
+
+    def save_project_as(self) -> bool:
+        return self.files.save_as()
+
+    def fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        paths = recent_files()
+        for path in paths:
+            action = menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
+        if not paths:
+            menu.addAction("No recent projects").setEnabled(False)
+            return
+        menu.addSeparator()
+        menu.addAction("Clear list", clear_recent_files)
+
+    def offer_recovery(self) -> bool:
+        """If an earlier session crashed with unsaved work, offer its autosave. True if recovered."""
+        candidates = find_recoverable()
+        if not candidates:
+            return False
+        latest = candidates[0]
+        where = f"{latest.original.name}" if latest.original else f"the unsaved project '{latest.name}'"
+        answer = QMessageBox.question(
+            self,
+            "Recover unsaved work",
+            f"NetCanvas did not close properly last time. Recover the autosaved version of {where}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        recovered = False
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                project = latest.load()
+            except (OSError, ValueError) as error:
+                QMessageBox.warning(self, "Cannot recover", f"The autosaved copy cannot be read: {error}")
+            else:
+                self.document.set_project(project, latest.original)
+                # The recovered work is not on disk yet: keep the window marked unsaved.
+                self.document.undo_stack.resetClean()
+                self.show_status("Recovered the autosaved project. Save it to keep it.")
+                recovered = True
+        for candidate in candidates:
+            candidate.discard()
+        return recovered
+
+    # -- exports ------------------------------------------------------------------------------
+    def export(self, kind: str) -> bool:
+        """Ask for a path and export; every failure is a message box, never an exception."""
+        title, file_filter, suffix, default = EXPORT_FILTERS[kind]
+        name = (self.document.project.name or "model").replace(" ", "_")
+        folder = self.document.path.parent if self.document.path else Path.home()
+        path, _ = QFileDialog.getSaveFileName(self, title, str(folder / default.format(name=name)), file_filter)
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += suffix
+        return self.export_to(kind, path)
+
+    def export_to(self, kind: str, path: str) -> bool:
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            written = self._export(kind, path)
+        except Exception as error:  # exporters raise ExportError, OSError or a torch error: all shown
+            QGuiApplication.restoreOverrideCursor()
+            message = str(error).strip() or type(error).__name__
+            QMessageBox.warning(self, "Export failed", f"Could not export to {Path(path).name}: {message}")
+            return False
+        QGuiApplication.restoreOverrideCursor()
+        self.show_status("Exported " + ", ".join(Path(p).name for p in written))
+        return True
+
+    def _export(self, kind: str, path: str) -> list[str]:
+        project = self.document.project
+        if kind in ("png", "svg"):
+            self.editor.export_image(path)
+            return [path]
+        if kind == "weights":
+            self.training.save_weights(path)
+            return [path]
+        if kind == "python":
+            from backend.exporters.python_code import export_python as exporter
+        elif kind == "script":
+            from backend.exporters.script_export import export_script as exporter
+        elif kind == "onnx":
+            from backend.exporters.onnx_export import export_onnx as exporter
+        else:
+            from backend.exporters.torchscript_export import export_torchscript as exporter
+        result = exporter(project, path)
+        if isinstance(result, list) and result:
+            return [str(getattr(item, "path", item)) for item in result]
+        return [path]
+
+    # -- training -----------------------------------------------------------------------------
+    def start_training(self) -> None:
+        self.docks["training"].show()
+        self.docks["training"].raise_()
+        self.training.start()
+
+    def toggle_pause_training(self) -> None:
+        self.training.toggle_pause()
+
+    def stop_training(self) -> None:
+        self.training.stop()
+
+    # -- appearance and layout ---------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        apply_theme(QApplication.instance(), name)
+        settings().setValue("theme", name)
+        self.actions_by_name[f"theme_{name}"].setChecked(True)
+
+    def restore_layout(self) -> None:
+        store = settings()
+        geometry = store.value("window/geometry")
+        state = store.value("window/state")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        store = settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState(LAYOUT_VERSION))
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self.docks["training"].raise_()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About NetCanvas",
+            "<b>NetCanvas</b><p>Draw a neural network, see every tensor shape and parameter count, "
+            "train it with live curves and export clean PyTorch code.</p>",
+        )
+
+    # -- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        if self.training.running:
+            self.show_status("Stopping training…")
+            self.training.shutdown()
+        self.autosave.stop()
+        self.save_layout()
+        event.accept()

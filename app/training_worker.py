@@ -1,0 +1,258 @@
+"""Training off the GUI thread: a worker in a `QThread` and its GUI-side controller.
+
+`TrainingWorker` lives in the training thread. It wraps
+``backend.training.TrainingSession`` and turns the engine's callbacks into Qt
+signals, which reach GUI objects as queued calls. Batch events are throttled: the
+losses of every batch are collected and sent at most ~30 times a second as one
+`BatchUpdate`, so a fast loop cannot flood the event loop; epoch events, images and
+the final result are always delivered (pending batches are flushed first, so the
+order on the GUI side is the order of training).
+
+`TrainingController` lives in the GUI thread, owns the thread and worker of the
+current run, and answers pause / resume / stop straight away through the session's
+thread-safe methods (the worker's thread is busy inside ``session.run``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from graph.project import Project
+from graph.project_io import dumps, loads
+
+MAX_UPDATES_PER_SECOND = 30
+STOP_WAIT_MS = 10_000
+
+
+@dataclass
+class BatchUpdate:
+    """The latest batch event and the (step, loss) of every batch since the last update."""
+
+    latest: Any  # backend.training.events.BatchEvent
+    steps: list[tuple[int, float]] = field(default_factory=list)
+
+
+class TrainingWorker(QObject):
+    """Runs one training session; every signal is emitted from the training thread."""
+
+    batches = Signal(object)  # BatchUpdate
+    epoch = Signal(object)  # EpochEvent
+    images = Signal(object)  # ImagesEvent
+    started = Signal()  # the session was set up and the first epoch begins
+    finished = Signal(object)  # TrainingResult
+    failed = Signal(str)  # the run could not start or crashed: one sentence
+
+    def __init__(self, project: Project, overrides: dict[str, Any] | None = None):
+        super().__init__()
+        self.project = project
+        self.overrides = overrides
+        self.session = None
+        self._lock = threading.Lock()
+        self._stop_requested = False
+        self._pending: list[tuple[int, float]] = []
+        self._latest = None
+        self._last_emit = 0.0
+
+    # -- called from the GUI thread ----------------------------------------------------------
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_requested = True
+            session = self.session
+        if session is not None:
+            session.stop()
+
+    def pause(self) -> None:
+        with self._lock:
+            session = self.session
+        if session is not None:
+            session.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            session = self.session
+        if session is not None:
+            session.resume()
+
+    # -- the training thread -----------------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        try:
+            # Imported here, on the training thread: torch's first import must not stall the window.
+            from backend.training import TrainingSession, TrainingSetupError
+        except ImportError as error:
+            self.failed.emit(f"Training is not available: {error}")
+            return
+        try:
+            session = TrainingSession(self.project, self.overrides)
+        except TrainingSetupError as error:
+            self.failed.emit(str(error))
+            return
+        except Exception as error:  # a broken data file or model must not take the app down
+            self.failed.emit(f"Training could not start: {error}")
+            return
+        with self._lock:
+            self.session = session
+            stop_now = self._stop_requested
+        if stop_now:
+            session.stop()
+        self.started.emit()
+        try:
+            result = session.run(on_batch=self._on_batch, on_epoch=self._on_epoch, on_images=self._on_images)
+        except Exception as error:  # the engine reports failures in its result; this is the safety net
+            self._flush()
+            self.failed.emit(f"Training stopped with an error: {error}")
+            return
+        self._flush()
+        self.finished.emit(result)
+
+    def _on_batch(self, event) -> None:
+        self._pending.append((event.step, event.loss))
+        self._latest = event
+        now = time.monotonic()
+        if now - self._last_emit >= 1.0 / MAX_UPDATES_PER_SECOND:
+            self._last_emit = now
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.batches.emit(BatchUpdate(self._latest, self._pending))
+            self._pending = []
+
+    def _on_epoch(self, event) -> None:
+        self._flush()
+        self.epoch.emit(event)
+
+    def _on_images(self, event) -> None:
+        self._flush()
+        self.images.emit(event)
+
+
+class TrainingController(QObject):
+    """Starts runs on a fresh thread and relays the worker's signals to the GUI.
+
+    One run at a time. Signals mirror the worker's, plus `running_changed`.
+    """
+
+    batches = Signal(object)
+    epoch = Signal(object)
+    images = Signal(object)
+    started = Signal()
+    finished = Signal(object)
+    failed = Signal(str)
+    running_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.thread: QThread | None = None
+        self.worker: TrainingWorker | None = None
+        self.paused = False
+        self.last_session = None  # the last session that ran (its trained models can be saved)
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None
+
+    def start(self, project: Project, overrides: dict[str, Any] | None = None) -> bool:
+        """Train a snapshot of `project` (later edits do not reach this run). False if one is running."""
+        if self.running:
+            return False
+        # A deep copy through the file format: the run sees exactly what Save would write.
+        snapshot = loads(dumps(project))
+        self.paused = False
+        thread = QThread()
+        thread.setObjectName("netcanvas-training")
+        worker = TrainingWorker(snapshot, overrides)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.batches.connect(self._on_batches)
+        worker.epoch.connect(self._on_epoch)
+        worker.images.connect(self._on_images)
+        worker.started.connect(self._on_started)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        self.thread, self.worker = thread, worker
+        self.running_changed.emit(True)
+        thread.start()
+        return True
+
+    def pause(self) -> None:
+        if self.worker is not None and not self.paused:
+            self.worker.pause()
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.worker is not None and self.paused:
+            self.worker.resume()
+            self.paused = False
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current batch (returns at once)."""
+        if self.worker is not None:
+            self.worker.stop()
+            if self.paused:
+                self.worker.resume()
+                self.paused = False
+
+    def shutdown(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """Stop and wait for the thread to end (closing the window). True if it ended in time."""
+        thread = self.thread
+        if thread is None:
+            return True
+        self.stop()
+        thread.quit()
+        ended = thread.wait(timeout_ms)
+        if not ended:
+            # Last resort when a step hangs (a stuck data loader): the app is closing anyway, and a
+            # QThread destroyed while running would abort the whole process.
+            thread.terminate()
+            thread.wait()
+        self._cleanup()
+        return ended
+
+    # -- relays (GUI thread: queued from the worker) --------------------------------------------
+    @Slot(object)
+    def _on_batches(self, update: BatchUpdate) -> None:
+        self.batches.emit(update)
+
+    @Slot(object)
+    def _on_epoch(self, event) -> None:
+        self.epoch.emit(event)
+
+    @Slot(object)
+    def _on_images(self, event) -> None:
+        self.images.emit(event)
+
+    @Slot()
+    def _on_started(self) -> None:
+        self.started.emit()
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        if self.worker is not None:
+            self.last_session = self.worker.session
+        self._end_thread()
+        self.finished.emit(result)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._end_thread()
+        self.failed.emit(message)
+
+    def _end_thread(self) -> None:
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self.thread is None:
+            return
+        # The thread has ended, so dropping the last references deletes both objects from here.
+        self.thread, self.worker = None, None
+        self.paused = False
+        self.running_changed.emit(False)

@@ -1,0 +1,59 @@
+"""``netcanvas gui [PROJECT] [--preset NAME [--set K=V]...] [--screenshot PNG]``: the desktop app.
+
+Plain ``netcanvas`` lands here too and opens LeNet-5 on digits, ready to train.
+The app package (and with it Qt) is imported only inside `run`, so the rest of the
+command line works on machines without a display or Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from backend.cli import CommandError, UsageError
+from graph.params import ParamError
+from graph.project_io import ProjectFileError
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("gui", help="open the desktop app (the default command)")
+    parser.add_argument("project", nargs="?", metavar="PROJECT", help="project file to open")
+    parser.add_argument("--preset", metavar="NAME", help="start from this preset instead (see `netcanvas presets`)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="K=V", dest="settings", help="preset option or training setting"
+    )
+    parser.add_argument("--screenshot", metavar="PNG", help="render the window to this PNG file and exit")
+    parser.set_defaults(run=run)
+
+
+def _parse_settings(items: list[str]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set needs K=V, got {item!r}")
+        settings[key.strip()] = value.strip()
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.project and args.preset:
+        raise UsageError("give a PROJECT file or --preset, not both")
+    options = _parse_settings(args.settings)
+    screenshot = None
+    if args.screenshot:
+        screenshot = Path(args.screenshot)
+        if screenshot.suffix.lower() != ".png":
+            raise UsageError(f"--screenshot needs a .png file name, got {args.screenshot!r}")
+        if not screenshot.parent.is_dir():
+            raise UsageError(f"--screenshot: the folder {str(screenshot.parent)!r} does not exist")
+    try:
+        from app.main import run_app
+    except ImportError as error:
+        raise CommandError(f"the desktop app cannot start: {error} (install PySide6 and pyqtgraph)") from None
+    try:
+        return run_app(args.project, args.preset, options, screenshot)
+    except ProjectFileError as error:
+        raise CommandError(str(error)) from None
+    except ParamError as error:
+        raise UsageError(str(error)) from None
