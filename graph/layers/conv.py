@@ -8,7 +8,7 @@ keyword arguments only where a value differs from PyTorch's default.
 
 from __future__ import annotations
 
-from graph.params import MAX_DIM, Param
+from graph.params import MAX_DIM, Param, format_value
 from graph.registry import register
 from graph.shapes import ShapeError, check_channels, format_sizes, require_rank, window_output
 from graph.spec import LayerSpec, kwargs, render, squeeze
@@ -69,7 +69,7 @@ def conv_infer(inputs: dict, p: dict, length: int, layout: str) -> tuple:
     if padding == "same":
         if any(s != 1 for s in p["stride"]):
             raise ShapeError(
-                f"padding 'same' works only with stride 1 (stride is {format_sizes(p['stride'])}); "
+                f"padding 'same' works only with stride 1 (stride is {format_value(p['stride'])}); "
                 "give padding as a number instead",
                 "x",
             )
