@@ -378,8 +378,35 @@ def _node_from_dict(raw: Any, field: str, blocks: dict) -> Node:
         if abs(value) > 1e7:
             raise ProjectFileError(f"{field}.position[{i}]: {value} is too far away")
     node = Node(node_id, type_name, name, dict(params), (float(position[0]), float(position[1])))
+    _check_node_params(node, blocks, f"{field}.params")
     try:
         node.params = coerce_node_params(node, blocks)
     except ParamError as error:
         raise ProjectFileError(f"{field}.params: {error}") from None
     return node
+
+
+def _check_node_params(node: Node, blocks: dict, field: str) -> None:
+    """Raise `ProjectFileError` naming the one parameter at fault (``...params.kernel_size: ...``)."""
+    known: set[str] = set()
+    if node.type == BLOCK_TYPE:
+        block = node.params.get("block")
+        if not isinstance(block, str) or block not in blocks:
+            raise ProjectFileError(f"{field}.block: no block definition named {_json_text(block)}")
+        params = blocks[block].params
+        known.add("block")
+    else:
+        params = get_spec(node.type).params
+    known |= {p.name for p in params}
+    for key in node.params:
+        if key not in known:
+            raise ProjectFileError(f"{field}.{key[:40]}: {node.type} has no parameter of that name")
+    for param in params:
+        try:
+            param.coerce(node.params.get(param.name, param.default))
+        except ParamError as error:
+            raise ProjectFileError(f"{field}.{param.name}: {error}") from None
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value)[:40]
