@@ -1,0 +1,1 @@
+"""The node canvas: graphics items mirroring one network, the scene and the view."""

@@ -1,0 +1,324 @@
+"""The canvas view: zoom, pan, fit, the dotted grid, drops from the palette and a minimap.
+
+Zoom follows the wheel (anchored under the mouse) and Ctrl +/-; the middle button,
+or the space bar held with the left button, pans; rubber-band selection is the
+default left-drag on empty canvas. Layer drops (mime `LAYER_MIME`) are announced
+with `layer_dropped` at the scene position under the cursor; the editor turns them
+into an undo command. The `MiniMap` in the bottom-right corner paints node
+rectangles scaled down (cheap: no second scene render) and the visible area;
+clicking or dragging on it moves the view.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from app.canvas.style import GRID
+
+LAYER_MIME = "application/x-netcanvas-layer"
+MIN_ZOOM, MAX_ZOOM = 0.08, 3.0
+FIT_MARGIN = 40.0
+
+
+class CanvasView(QGraphicsView):
+    """A `QGraphicsView` tuned for node graphs.
+
+    Signals:
+        layer_dropped(str, QPointF): a palette entry (its mime text) was dropped at a scene position.
+        zoom_changed(float): the zoom factor after any zoom.
+    """
+
+    layer_dropped = Signal(str, QPointF)
+    zoom_changed = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pan_from: QPointF | None = None
+        self._space_held = False
+        self.minimap = MiniMap(self)
+
+    # -- scene ------------------------------------------------------------------------
+    def setScene(self, scene) -> None:
+        old = self.scene()
+        if old is not None:
+            old.changed.disconnect(self.minimap.schedule)
+        super().setScene(scene)
+        if scene is not None:
+            scene.changed.connect(self.minimap.schedule)
+            self.grow_scene_rect(reset=True)
+        self.minimap.schedule()
+
+    def grow_scene_rect(self, reset: bool = False) -> None:
+        """Leave generous room around the nodes so panning is never stuck at an edge.
+
+        The rectangle only grows (unless `reset`): shrinking it would make the view jump.
+        """
+        scene = self.scene()
+        if scene is None:
+            return
+        rect = scene.nodes_rect()
+        span = max(rect.width(), rect.height(), 2000.0)
+        wanted = rect.adjusted(-span, -span, span, span)
+        self.setSceneRect(wanted if reset else wanted.united(self.sceneRect()))
+
+    # -- zoom -------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom to `factor` (clamped), keeping the scene point under `anchor` (view coords) still."""
+        factor = min(max(factor, MIN_ZOOM), MAX_ZOOM)
+        ratio = factor / self.zoom()
+        if math.isclose(ratio, 1.0):
+            return
+        if anchor is not None:
+            before = self.mapToScene(anchor.toPoint())
+            self.scale(ratio, ratio)
+            after = self.mapToScene(anchor.toPoint())
+            shift = after - before
+            self.translate(shift.x(), shift.y())
+        else:
+            self.scale(ratio, ratio)
+        self.zoom_changed.emit(self.zoom())
+        self.minimap.schedule()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom() * 1.25)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom() / 1.25)
+
+    def fit_view(self) -> None:
+        """Show every node (never magnified beyond 100%: small nets stay readable, not huge)."""
+        scene = self.scene()
+        if scene is None:
+            return
+        self.grow_scene_rect(reset=True)
+        rect = scene.nodes_rect()
+        if rect.isEmpty():
+            self.set_zoom(1.0)
+            self.centerOn(0, 0)
+            return
+        rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        viewport = self.viewport().rect()
+        factor = min(viewport.width() / rect.width(), viewport.height() / rect.height(), 1.0)
+        self.set_zoom(factor)
+        self.centerOn(rect.center())
+        self.minimap.schedule()
+
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if delta:
+            self.set_zoom(self.zoom() * math.pow(1.0015, delta), event.position())
+        event.accept()
+
+    # -- pan --------------------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        middle = event.button() == Qt.MouseButton.MiddleButton
+        if middle or (event.button() == Qt.MouseButton.LeftButton and self._space_held):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.pan_by(delta.x(), delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            if self._space_held:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the content by (dx, dy) view pixels."""
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(dx))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(dy))
+        self.minimap.schedule()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.minimap.schedule()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.place()
+
+    # -- background ---------------------------------------------------------------------
+    def drawBackground(self, painter, rect: QRectF) -> None:
+        scene = self.scene()
+        if scene is None:
+            super().drawBackground(painter, rect)
+            return
+        palette = scene.canvas_palette
+        painter.fillRect(rect, palette.color("background"))
+        zoom = self.zoom()
+        step = GRID * 2 if zoom >= 0.5 else GRID * 10
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        minor, major = palette.pen("grid_minor", 0), palette.pen("grid_major", 0)
+        x = left
+        while x < rect.right():
+            painter.setPen(major if round(x) % (GRID * 10) == 0 else minor)
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            x += step
+        y = top
+        while y < rect.bottom():
+            painter.setPen(major if round(y) % (GRID * 10) == 0 else minor)
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            y += step
+
+    # -- drops from the palette ----------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(LAYER_MIME) and not getattr(self.scene(), "read_only", True):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        mime = event.mimeData()
+        if not mime.hasFormat(LAYER_MIME) or getattr(self.scene(), "read_only", True):
+            event.ignore()
+            return
+        text = bytes(mime.data(LAYER_MIME)).decode("utf-8", "replace")
+        event.acceptProposedAction()
+        self.layer_dropped.emit(text, self.mapToScene(event.position().toPoint()))
+
+
+class MiniMap(QWidget):
+    """A small overview in the view's corner; shown when the net does not fit the view."""
+
+    WIDTH, HEIGHT, MARGIN = 180, 120, 10
+
+    def __init__(self, view: CanvasView):
+        super().__init__(view)
+        self.view = view
+        self.setFixedSize(self.WIDTH, self.HEIGHT)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(60)
+        self._timer.timeout.connect(self.refresh)
+        self._world = QRectF()
+        self.hide()
+
+    def schedule(self, *args) -> None:
+        """Refresh soon; many scene changes in a row cost one repaint."""
+        self._timer.start()
+
+    def place(self) -> None:
+        viewport = self.view.viewport().geometry()
+        self.move(viewport.right() - self.WIDTH - self.MARGIN, viewport.bottom() - self.HEIGHT - self.MARGIN)
+
+    def refresh(self) -> None:
+        scene = self.view.scene()
+        nodes = scene.nodes_rect() if scene is not None else QRectF()
+        if not nodes.isEmpty():
+            self.view.grow_scene_rect()
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        needed = not nodes.isEmpty() and not visible.contains(nodes)
+        self.setVisible(needed)
+        if needed:
+            self._world = nodes.adjusted(-40, -40, 40, 40)
+            self.place()
+            self.update()
+
+    def _scale(self) -> tuple[float, QPointF]:
+        world = self._world
+        scale = min((self.WIDTH - 8) / world.width(), (self.HEIGHT - 8) / world.height())
+        offset = QPointF(
+            (self.WIDTH - world.width() * scale) / 2 - world.left() * scale,
+            (self.HEIGHT - world.height() * scale) / 2 - world.top() * scale,
+        )
+        return scale, offset
+
+    def _to_map(self, rect: QRectF) -> QRectF:
+        scale, offset = self._scale()
+        return QRectF(
+            rect.left() * scale + offset.x(),
+            rect.top() * scale + offset.y(),
+            rect.width() * scale,
+            rect.height() * scale,
+        )
+
+    def paintEvent(self, event) -> None:
+        scene = self.view.scene()
+        if scene is None or self._world.isEmpty():
+            return
+        palette = scene.canvas_palette
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(palette.pen("border"))
+        fill = palette.color("body")
+        fill.setAlpha(235)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for item in scene.nodes.values():
+            painter.setBrush(palette.color("error") if item.severity == "error" else palette.color("subtext"))
+            painter.drawRect(self._to_map(item.sceneBoundingRect()))
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        painter.setPen(palette.pen("accent", 1.5))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(self._to_map(visible).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1)))
+        painter.end()
+
+    def _jump(self, point: QPointF) -> None:
+        scale, offset = self._scale()
+        self.view.centerOn((point.x() - offset.x()) / scale, (point.y() - offset.y()) / scale)
+
+    def mousePressEvent(self, event) -> None:
+        self._jump(event.position())
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._jump(event.position())
+        event.accept()
