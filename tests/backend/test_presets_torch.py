@@ -11,6 +11,7 @@ import torch
 
 from backend.codegen import generate
 from backend.compiler import build_models, count_parameters, example_inputs
+from graph.grouping import apply_group, apply_ungroup, plan_group, plan_ungroup
 from graph.presets import PRESETS, build_preset
 from graph.validation import validate_project
 
@@ -82,3 +83,31 @@ def test_generated_lenet5_reads_like_hand_written_code():
     assert "self.pool1 = nn.AvgPool2d(2)" in source
     assert "self.fc1 = nn.Linear(400, 120)" in source
     assert "def forward(self, image):" in source
+
+
+def _compiled_summary(project):
+    models, generated = build_models(project)
+    network = project.main
+    model = models[network.name].eval()
+    with torch.no_grad():
+        output = model(*example_inputs(network, batch=2))
+    return count_parameters(model), tuple(output.shape), generated.source
+
+
+def test_grouping_and_ungrouping_keep_the_compiled_model():
+    project = build_preset("resnet", {"depth": 18})
+    params, shape, _ = _compiled_summary(project)
+    network = project.main
+    stem = [network.node_by_name(name).id for name in ("conv1", "bn1", "relu", "maxpool")]
+    group = plan_group(project, network.name, stem, "Stem")
+    apply_group(project, group)
+    grouped_params, grouped_shape, source = _compiled_summary(project)
+    assert (grouped_params, grouped_shape) == (params, shape)
+    assert _classes(source) == ["Stem", "BasicBlock", "BasicBlockDown", "Resnet18"]
+    assert "self.stem = Stem()" in source
+    ungroup = plan_ungroup(project, network.name, network.node_by_name("layer2_1").id)
+    apply_ungroup(project, ungroup)
+    expanded_params, expanded_shape, source = _compiled_summary(project)
+    assert (expanded_params, expanded_shape) == (params, shape)
+    # The stem moved into Stem, so the copies keep their own names where they are free.
+    assert "self.conv1 = nn.Conv2d(64, 128, kernel_size=3, stride=2, padding=1, bias=False)" in source
