@@ -31,7 +31,7 @@ class Document(QObject):
     def __init__(self, project: Project | None = None, path: Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.project = Project()
         self.path: Path | None = None
         self.reports: dict[str, NetworkReport] = {}
@@ -67,6 +67,11 @@ class Document(QObject):
         self.validate_now()
         self.project_replaced.emit()
         self.current_network_changed.emit(self.current_network)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        # A bound method, not a lambda: Qt drops the connection when the document goes,
+        # so a stack emptied during teardown does not emit into a deleted object.
+        self.dirty_changed.emit(not clean)
 
     def _make_listener(self, name: str):
         def listener(event: str, payload: dict) -> None:
