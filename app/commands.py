@@ -18,6 +18,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from graph.grouping import apply_group, apply_ungroup, plan_group, plan_ungroup, undo_group, undo_ungroup
+from graph.layout import auto_layout
 from graph.network import ConnectionError_, Edge, NameError_, Network, Node
 
 MOVE_COMMAND_ID = 1001
@@ -270,19 +272,13 @@ class GroupCommand(NetworkCommand):
     """Replace selected nodes by one block node whose new definition holds them."""
 
     def __init__(self, document, network_name: str, node_ids: list[str], block_name: str):
-        from graph.grouping import plan_group
-
         super().__init__(document, network_name, f"Group into {block_name}")
         self.plan = plan_group(document.project, network_name, list(node_ids), block_name)
 
     def redo(self) -> None:
-        from graph.grouping import apply_group
-
         apply_group(self.document.project, self.plan)
 
     def undo(self) -> None:
-        from graph.grouping import undo_group
-
         undo_group(self.document.project, self.plan)
 
 
@@ -290,20 +286,14 @@ class UngroupCommand(NetworkCommand):
     """Replace a block node by the layers of its definition."""
 
     def __init__(self, document, network_name: str, node_id: str):
-        from graph.grouping import plan_ungroup
-
         name = document.project.networks[network_name].nodes[node_id].name
         super().__init__(document, network_name, f"Ungroup {name}")
         self.plan = plan_ungroup(document.project, network_name, node_id)
 
     def redo(self) -> None:
-        from graph.grouping import apply_ungroup
-
         apply_ungroup(self.document.project, self.plan)
 
     def undo(self) -> None:
-        from graph.grouping import undo_ungroup
-
         undo_ungroup(self.document.project, self.plan)
 
 
@@ -311,8 +301,6 @@ class AutoLayoutCommand(NetworkCommand):
     """Move every node to where `graph.layout.auto_layout` puts it, in one step."""
 
     def __init__(self, document, network_name: str, direction: str = "LR", origin: tuple[float, float] = (0.0, 0.0)):
-        from graph.layout import auto_layout
-
         super().__init__(
             document, network_name, "Auto-layout " + ("left to right" if direction == "LR" else "top down")
         )

@@ -74,7 +74,7 @@ class InspectorWidget(QWidget):
         self.problems.setWordWrap(True)
         self.doc = QLabel(self.content)
         self.doc.setWordWrap(True)
-        self.doc.setEnabled(False)  # greyed: it explains, it is not a setting
+        self.doc.setStyleSheet(f"color: {self.palette_colours.subtext};")
         for widget in (self.title, self.form_host, self.message, self.shapes, self.problems, self.doc):
             self.layout_.addWidget(widget)
         self.layout_.addStretch(1)
@@ -294,10 +294,12 @@ class InspectorWidget(QWidget):
         if result is not None:
             for port, shapes in result.inputs.items():
                 text = ", ".join(format_shape(s) for s in shapes) or "not connected"
-                rows.append(f"<tr><td>in <i>{_escape(port)}</i></td><td><code>{text}</code></td></tr>")
+                label = "input" if len(result.inputs) == 1 else f"input <i>{_escape(port)}</i>"
+                rows.append(f"<tr><td>{label}</td><td><code>{text}</code></td></tr>")
             for port, shape in result.outputs.items():
-                rows.append(f"<tr><td>out <i>{_escape(port)}</i></td><td><code>{format_shape(shape)}</code></td></tr>")
-            rows.append(f"<tr><td>parameters</td><td><b>{result.param_count:,}</b></td></tr>")
+                label = "output" if len(result.outputs) == 1 else f"output <i>{_escape(port)}</i>"
+                rows.append(f"<tr><td>{label}</td><td><code>{format_shape(shape)}</code></td></tr>")
+            rows.append(f"<tr><td>parameters&nbsp;&nbsp;</td><td><b>{result.param_count:,}</b></td></tr>")
         self.shapes.setText("<table cellspacing='2'>" + "".join(rows) + "</table>" if rows else "")
         problems = result.problems if result is not None else []
         self.problems.setText(

@@ -13,8 +13,8 @@ cached as a device-coordinate pixmap, so most repaints are a blit).
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from app.canvas.port_item import PortItem
 from app.canvas.style import (
@@ -38,6 +38,7 @@ PAD = 10.0
 PORT_ROW = 18.0
 STACK_OFFSET = 4.0
 MAX_FACE_ROWS = 4
+OVERVIEW_ZOOM = 0.5  # below this zoom the details are unreadable: draw the overview card
 
 
 def compact_count(count: int) -> str:
@@ -244,6 +245,10 @@ class NodeItem(QGraphicsItem):
         rect = self.card_rect()
         colour = category_colour(self.category)
         painter.setRenderHint(painter.RenderHint.Antialiasing)
+        zoom = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if zoom < OVERVIEW_ZOOM:
+            self._paint_overview(painter, zoom)
+            return
         if self.is_block:
             painter.setPen(palette.pen("border"))
             painter.setBrush(palette.color("body"))
@@ -290,6 +295,25 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(rect, CORNER, CORNER)
         if self.severity:
             self._paint_badge(painter)
+
+    def _paint_overview(self, painter, zoom: float) -> None:
+        """Zoomed far out: a solid card in the category colour with the name large enough to read."""
+        palette = self.palette
+        rect = self.card_rect()
+        painter.setBrush(category_colour(self.category))
+        if self.isSelected():
+            painter.setPen(palette.pen("accent", 3.0 / zoom))
+        elif self.severity:
+            painter.setPen(palette.pen("error" if self.severity == "error" else "warning", 3.0 / zoom))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+        font = QFont(fonts().title)
+        font.setPointSizeF(font.pointSizeF() * min(OVERVIEW_ZOOM / zoom, 4.0))
+        painter.setFont(font)
+        painter.setPen(self.palette.pen("header_text"))
+        text = QFontMetricsF(font).elidedText(self.title, Qt.TextElideMode.ElideRight, NODE_WIDTH - 12)
+        painter.drawText(rect.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_body(self, painter) -> None:
         palette = self.palette

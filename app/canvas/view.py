@@ -1,4 +1,4 @@
-"""The canvas view: zoom, pan, fit, the dotted grid, drops from the palette and a minimap.
+"""The canvas view: zoom, pan, fit, the grid, drops from the palette and a minimap.
 
 Zoom follows the wheel (anchored under the mouse) and Ctrl +/-; the middle button,
 or the space bar held with the left button, pans; rubber-band selection is the
@@ -40,7 +40,7 @@ class CanvasView(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -85,14 +85,13 @@ class CanvasView(QGraphicsView):
         ratio = factor / self.zoom()
         if math.isclose(ratio, 1.0):
             return
-        if anchor is not None:
-            before = self.mapToScene(anchor.toPoint())
-            self.scale(ratio, ratio)
-            after = self.mapToScene(anchor.toPoint())
-            shift = after - before
-            self.translate(shift.x(), shift.y())
-        else:
-            self.scale(ratio, ratio)
+        if anchor is None:
+            anchor = QPointF(self.viewport().rect().center())
+        fixed = self.mapToScene(anchor.toPoint())
+        self.scale(ratio, ratio)
+        # Scroll so the scene point that was under the anchor is under it again.
+        drift = QPointF(self.mapFromScene(fixed)) - anchor
+        self.pan_by(-drift.x(), -drift.y())
         self.zoom_changed.emit(self.zoom())
         self.minimap.schedule()
 

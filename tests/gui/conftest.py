@@ -1,0 +1,113 @@
+"""Fixtures and gestures for the node-editor tests: documents, an editor on screen, mouse drags.
+
+Gestures go through the real viewport with `QTest` (press, move, release), so the
+scene's own event handling decides what happens, as it does for a user.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from app.document import Document
+from app.editor import EditorWidget
+from graph.network import Network
+from graph.project import Project
+from graph.project_io import dumps
+
+
+def small_project() -> Project:
+    """image (1x28x28) -> conv (4 channels) -> relu -> flatten -> fc (10) -> logits."""
+    net = Network("net")
+    image = net.add("Input", name="image", shape=(1, 28, 28))
+    conv = net.add("Conv2d", name="conv", out_channels=4, kernel_size=3)
+    relu = net.add("ReLU", name="relu")
+    flat = net.add("Flatten", name="flat")
+    fc = net.add("Linear", name="fc", out_features=10)
+    out = net.add("Output", name="logits")
+    net.chain(image, conv, relu, flat, fc, out)
+    for index, node in enumerate(net.nodes.values()):
+        net.move_node(node.id, (index * 270.0, 0.0))
+    project = Project(name="small")
+    project.add_network(net)
+    return project
+
+
+@pytest.fixture
+def document(qtbot):
+    return Document(small_project())
+
+
+@pytest.fixture
+def editor(qtbot, document):
+    widget = EditorWidget(document)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.view.set_zoom(1.0)
+    yield widget
+    document.undo_stack.clear()
+
+
+def project_json(document) -> str:
+    return dumps(document.project)
+
+
+def node_id(document, name: str) -> str:
+    return document.network.node_by_name(name).id
+
+
+def view_point(editor, scene_point: QPointF) -> QPoint:
+    """Viewport coordinates of a scene point (what the mouse needs)."""
+    return editor.view.mapFromScene(scene_point)
+
+
+def port_point(editor, name: str, port: str, is_input: bool) -> QPoint:
+    scene = editor.scene()
+    item = scene.nodes[node_id(editor.document, name)]
+    port_item = (item.inputs if is_input else item.outputs)[port]
+    editor.view.centerOn(port_item.scenePos())
+    return view_point(editor, port_item.scenePos())
+
+
+def drag(editor, start: QPoint, end: QPoint, release: bool = True) -> None:
+    """Press the left button at `start`, move in steps to `end`, release there."""
+    viewport = editor.view.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in range(1, 5):
+        point = start + (end - start) * (step / 4)
+        QTest.mouseMove(viewport, point)
+    if release:
+        QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+
+
+def connect_by_drag(editor, src: str, src_port: str, dst: str, dst_port: str) -> None:
+    """Drag from an output port to an input port, both brought into view first."""
+    scene = editor.scene()
+    source = scene.nodes[node_id(editor.document, src)].outputs[src_port]
+    target = scene.nodes[node_id(editor.document, dst)].inputs[dst_port]
+    middle = (source.scenePos() + target.scenePos()) / 2
+    editor.view.centerOn(middle)
+    drag(editor, view_point(editor, source.scenePos()), view_point(editor, target.scenePos()))
+
+
+def drop_mime(editor, mime: QMimeData, at: QPoint) -> None:
+    """Deliver a drag-and-drop of `mime` onto the canvas at viewport point `at`."""
+    viewport = editor.view.viewport()
+    actions = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    with warnings.catch_warnings():
+        # PySide marks the only constructors of these two events deprecated; Qt has no other.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(at, actions, mime, buttons, mods)
+        move = QDragMoveEvent(at, actions, mime, buttons, mods)
+    QApplication.sendEvent(viewport, enter)
+    assert enter.isAccepted(), "the canvas refused the drag"
+    QApplication.sendEvent(viewport, move)
+    QApplication.sendEvent(viewport, QDropEvent(QPointF(at), actions, mime, buttons, mods))
