@@ -137,7 +137,7 @@ class EditorWidget(QWidget):
         if name not in self._fitted:
             self._fitted.add(name)
             self.fit_view()
-            QTimer.singleShot(0, self.fit_view)  # again once the layout gave the view its size
+            QTimer.singleShot(0, self.view, self.view.fit_view)  # again once the layout sized the view
         self._update_crumbs()
         self._on_selection_changed()
 
