@@ -18,6 +18,7 @@ have no bias (the batch norm after each supplies it); ReLU follows the addition.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from graph.network import Network, Node
@@ -57,38 +58,37 @@ STRIDE = Param(
 )
 
 
-def _conv_bn(body: Network, previous: Node, names: tuple[str, str], conv: dict[str, Any], width: str) -> Node:
+def _conv_bn(body: Network, previous: Node, names: tuple[str, str], conv: dict[str, Any]) -> Node:
     """conv -> batch norm (named `names`), every size a block reference."""
     return sequential(
         body,
         previous,
         ("Conv2d", names[0], {"bias": False, **conv}),
-        ("BatchNorm2d", names[1], {"num_features": width}),
+        ("BatchNorm2d", names[1], {"num_features": conv["out_channels"]}),
     )
 
 
 def _residual_body(
     name: str,
     example: tuple[int, int, int],
-    layers: list[tuple[dict[str, Any], str]],
+    convs: list[dict[str, Any]],
     shortcut: dict[str, Any] | None,
-    out_width: str,
 ) -> Network:
     """features -> (conv-bn-relu)* conv-bn -> + shortcut -> ReLU -> out."""
     body = Network(name)
     features = body.add("Input", name="features", shape=example)
     last = features
-    for index, (conv, width) in enumerate(layers, start=1):
-        last = _conv_bn(body, last, (f"conv{index}", f"bn{index}"), conv, width)
-        if index < len(layers):
+    for index, conv in enumerate(convs, start=1):
+        last = _conv_bn(body, last, (f"conv{index}", f"bn{index}"), conv)
+        if index < len(convs):
             last = sequential(body, last, ("ReLU", f"relu{index}", {}))
     branch = features
     if shortcut is not None:
-        branch = _conv_bn(body, features, ("shortcut_conv", "shortcut_bn"), shortcut, out_width)
+        branch = _conv_bn(body, features, ("shortcut_conv", "shortcut_bn"), shortcut)
     add = body.add("Add", name="add")
     body.wire(last, add)
     body.wire(branch, add)
-    last = sequential(body, add, ("ReLU", f"relu{len(layers)}", {}))
+    last = sequential(body, add, ("ReLU", f"relu{len(convs)}", {}))
     body.wire(last, body.add("Output", name="out"))
     return body
 
@@ -109,9 +109,8 @@ def basic_blocks() -> tuple[BlockDefinition, BlockDefinition]:
         _residual_body(
             "BasicBlock",
             (64, 8, 8),
-            [(_conv("$channels", "$channels", 3), "$channels"), (_conv("$channels", "$channels", 3), "$channels")],
+            [_conv("$channels", "$channels", 3), _conv("$channels", "$channels", 3)],
             None,
-            "$channels",
         ),
         (_size("channels", 64, "Channels in and out."),),
         "Two 3x3 convolutions with batch norm; the input is added back before the last ReLU.",
@@ -122,11 +121,10 @@ def basic_blocks() -> tuple[BlockDefinition, BlockDefinition]:
             "BasicBlockDown",
             (64, 8, 8),
             [
-                (_conv("$in_channels", "$channels", 3, "$stride"), "$channels"),
-                (_conv("$channels", "$channels", 3), "$channels"),
+                _conv("$in_channels", "$channels", 3, "$stride"),
+                _conv("$channels", "$channels", 3),
             ],
             _conv("$in_channels", "$channels", 1, "$stride"),
-            "$channels",
         ),
         (
             _size("in_channels", 64, "Channels coming in."),
@@ -146,12 +144,11 @@ def bottleneck_blocks() -> tuple[BlockDefinition, BlockDefinition]:
             "Bottleneck",
             (256, 8, 8),
             [
-                (_conv("$channels", "$width", 1), "$width"),
-                (_conv("$width", "$width", 3), "$width"),
-                (_conv("$width", "$channels", 1), "$channels"),
+                _conv("$channels", "$width", 1),
+                _conv("$width", "$width", 3),
+                _conv("$width", "$channels", 1),
             ],
             None,
-            "$channels",
         ),
         (_size("channels", 256, "Channels in and out."), _size("width", 64, "Channels of the inner 3x3 convolution.")),
         "A 1x1 convolution narrows to width, a 3x3 works there, a 1x1 widens back; the input is added back.",
@@ -162,18 +159,17 @@ def bottleneck_blocks() -> tuple[BlockDefinition, BlockDefinition]:
             "BottleneckDown",
             (64, 8, 8),
             [
-                (_conv("$in_channels", "$width", 1), "$width"),
-                (_conv("$width", "$width", 3, "$stride"), "$width"),
-                (_conv("$width", "$channels", 1), "$channels"),
+                _conv("$in_channels", "$width", 1),
+                _conv("$width", "$width", 3, "$stride"),
+                _conv("$width", "$channels", 1),
             ],
             _conv("$in_channels", "$channels", 1, "$stride"),
-            "$channels",
         ),
         (
             _size("in_channels", 64, "Channels coming in."),
             _size("width", 64, "Channels of the inner 3x3 convolution."),
             _size("channels", 256, "Channels going out."),
-            Param(STRIDE.name, STRIDE.kind, 1, STRIDE.doc, minimum=1, maximum=8),
+            replace(STRIDE, default=1),
         ),
         "A bottleneck block that changes the shape: the shortcut is a strided 1x1 convolution with batch norm.",
     )

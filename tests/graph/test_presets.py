@@ -105,8 +105,13 @@ def test_lenet5_is_the_classic_network():
         "Output",
     ]
     assert project.main.input_nodes()[0].params["shape"] == (1, 32, 32)
-    assert project.training["optimizer"] == "adam"
-    assert project.training["epochs"] == 10
+    training = project.training
+    assert (training["optimizer"], training["lr"], training["batch_size"], training["epochs"]) == (
+        "adam",
+        2e-3,
+        "32",
+        10,
+    )
 
 
 def test_alexnet_matches_the_reference_count():
