@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMenu, QTabBar, QToolButton, QVBoxLayout, QWidget
 
 from app import clipboard
 from app.canvas.scene import CanvasScene
-from app.canvas.style import GRID, HEADER_HEIGHT, NODE_WIDTH
+from app.canvas.style import GRID, HEADER_HEIGHT, NODE_WIDTH, current_palette
 from app.canvas.view import CanvasView
 from app.commands import (
     AddNodeCommand,
@@ -261,6 +261,15 @@ class EditorWidget(QWidget):
         if palette not in self._palettes:
             self._palettes.append(palette)
             palette.layer_requested.connect(self.add_layer)
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            palette = current_palette()
+            for scene in [*self.scenes.values(), self.block_scene]:
+                if scene is not None and scene.canvas_palette is not palette:
+                    scene.set_canvas_palette(palette)
+            self.view.viewport().update()
+        super().changeEvent(event)
 
     def showEvent(self, event) -> None:
         # Palettes on the same document in this window work without the main window wiring them.

@@ -14,17 +14,30 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from app.canvas.style import CanvasPalette, fonts
+from app.canvas.style import NODE_WIDTH, CanvasPalette, fonts
 from graph.network import Edge
 
 LABEL_MIN_ZOOM = 0.45  # below this the labels are unreadable noise: skip them
 HIT_WIDTH = 12.0
+SKIP_SPAN = NODE_WIDTH + 120.0  # wider than the gap between neighbours: another node is in the way
+SKIP_ROW = 40.0
 
 
 def curve(start: QPointF, end: QPointF) -> QPainterPath:
-    """The S-shaped cubic between two ports (handles grow with the distance)."""
-    dx = max(abs(end.x() - start.x()) * 0.5, 40.0)
+    """The S-shaped cubic between two ports (handles grow with the distance).
+
+    An edge that jumps over other nodes of the same row (a residual connection) arcs
+    above them; drawn straight it would hide behind the very nodes it skips.
+    """
+    span = end.x() - start.x()
     path = QPainterPath(start)
+    if span > SKIP_SPAN and abs(end.y() - start.y()) < SKIP_ROW:
+        lift = min(max(0.2 * span, 90.0), 160.0) * 4 / 3  # a cubic peaks at 3/4 of its handles' height
+        path.cubicTo(
+            QPointF(start.x() + span * 0.15, start.y() - lift), QPointF(end.x() - span * 0.15, end.y() - lift), end
+        )
+        return path
+    dx = max(abs(span) * 0.5, 40.0)
     path.cubicTo(QPointF(start.x() + dx, start.y()), QPointF(end.x() - dx, end.y()), end)
     return path
 

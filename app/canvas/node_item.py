@@ -29,7 +29,7 @@ from app.canvas.style import (
 )
 from app.icons import glyph_pixmap
 from graph.network import Node
-from graph.params import format_value
+from graph.params import Ref, format_value
 from graph.registry import BLOCK_TYPE, get_spec
 from graph.shapes import format_shape
 from graph.validation import NodeResult
@@ -38,6 +38,8 @@ PAD = 10.0
 PORT_ROW = 18.0
 STACK_OFFSET = 4.0
 MAX_FACE_ROWS = 4
+CALLOUT_WIDTH = NODE_WIDTH + 40
+CALLOUT_LINES = 3
 OVERVIEW_ZOOM = 0.5  # below this zoom the details are unreadable: draw the overview card
 
 
@@ -73,6 +75,8 @@ class NodeItem(QGraphicsItem):
         self.category = ""
         self.is_block = False
         self._signature: tuple = ()
+        self.callout = ""
+        self.callout_rect = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -152,7 +156,15 @@ class NodeItem(QGraphicsItem):
                 return []
             names = list(spec.face)
             titles = {p.name: p.title for p in spec.params}
-        return [(titles.get(n, n), format_value(params.get(n))) for n in names[:MAX_FACE_ROWS] if n in params]
+        rows = []
+        for name in names[:MAX_FACE_ROWS]:
+            if name in params:
+                value = params[name]
+                # Inside a block body a value may name one of the block's parameters: show it as written.
+                rows.append(
+                    (titles.get(name, name), value.to_json() if isinstance(value, Ref) else format_value(value))
+                )
+        return rows
 
     def _relayout(self) -> None:
         result = self.result
@@ -192,6 +204,7 @@ class NodeItem(QGraphicsItem):
         for index, port in enumerate(self.outputs.values()):
             port.setPos(NODE_WIDTH, HEADER_HEIGHT + 6 + PORT_ROW / 2 + index * PORT_ROW)
         tooltip = self._tooltip()
+        self._layout_callout()
         signature = (self.title, self.subtitle, tuple(self.face), shape_text, self.footer_count, self.severity, tooltip)
         if signature == self._signature:
             return  # nothing visible changed: keep the cached pixmap (validation runs often)
@@ -200,6 +213,26 @@ class NodeItem(QGraphicsItem):
         for edge in self.edges:
             edge.update_path()
         self.update()
+
+    def _layout_callout(self) -> None:
+        """The first error, written under the card so nobody has to hover to learn what is wrong."""
+        errors = [p for p in (self.result.problems if self.result else []) if p.severity == "error"]
+        text = errors[0].message if errors else ""
+        prefix = f"{self.subtitle} '{self.title}' "
+        if text.startswith(prefix):
+            text = text[len(prefix) :]  # the card already says which node this is
+        old_rect = self.callout_rect
+        self.callout = text
+        if text:
+            metrics = fonts().small_metrics
+            flags = int(Qt.TextFlag.TextWordWrap)
+            bound = metrics.boundingRect(QRectF(0, 0, CALLOUT_WIDTH, 1000), flags, text)
+            height = min(bound.height(), metrics.lineSpacing() * CALLOUT_LINES)
+            self.callout_rect = QRectF(0, self.height + 6, CALLOUT_WIDTH, height)
+        else:
+            self.callout_rect = QRectF()
+        if self.callout_rect != old_rect:
+            self.prepareGeometryChange()
 
     def _tooltip(self) -> str:
         lines = [f"<b>{self.title}</b> &nbsp;<i>{self.subtitle}</i>"]
@@ -218,8 +251,9 @@ class NodeItem(QGraphicsItem):
         return QRectF(0.0, 0.0, NODE_WIDTH, self.height)
 
     def boundingRect(self) -> QRectF:
-        # Room for the outline, the problem badge on the top-right corner and a block's stack.
-        return QRectF(-4.0, -12.0, NODE_WIDTH + 16.0, self.height + 16.0)
+        # Room for the outline, the problem badge on the top-right corner, a block's stack
+        # and the error callout under the card.
+        return QRectF(-6.0, -12.0, NODE_WIDTH + 18.0, self.height + 18.0).united(self.callout_rect)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -281,20 +315,27 @@ class NodeItem(QGraphicsItem):
         name = f.title_metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, name_width)
         painter.drawText(QRectF(28, 0, name_width, HEADER_HEIGHT), Qt.AlignmentFlag.AlignVCenter, name)
         self._paint_body(painter)
-        # Outline: selection wins, then errors, then warnings.
-        if self.isSelected():
-            pen = palette.pen("accent", 2.5)
-        elif self.severity == "error":
+        # Outline: problems always show; selection adds a ring outside, so both stay visible.
+        if self.severity == "error":
             pen = palette.pen("error", 2.5)
         elif self.severity == "warning":
             pen = palette.pen("warning", 2.0)
+        elif self.isSelected():
+            pen = palette.pen("accent", 2.5)
         else:
             pen = palette.pen("border")
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, CORNER, CORNER)
+        if self.isSelected() and self.severity:
+            painter.setPen(palette.pen("accent", 2.0))
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), CORNER + 3, CORNER + 3)
         if self.severity:
             self._paint_badge(painter)
+        if self.callout:
+            painter.setFont(f.small)
+            painter.setPen(palette.pen("error"))
+            painter.drawText(self.callout_rect, int(Qt.TextFlag.TextWordWrap), self.callout)
 
     def _paint_overview(self, painter, zoom: float) -> None:
         """Zoomed far out: a solid card in the category colour with the name large enough to read."""

@@ -143,6 +143,16 @@ class CanvasScene(QGraphicsScene):
             port.set_connected(any(e.source is port or e.target is port for e in port.node_item.edges))
         self.removeItem(item)
 
+    def set_canvas_palette(self, palette) -> None:
+        """Repaint every item in another theme's colours (after the application's palette changed)."""
+        self.canvas_palette = palette
+        for item in self.nodes.values():
+            item.refresh_palette(palette)
+        for item in self.edges.values():
+            item.palette = palette
+            item.update()
+        self.update()
+
     def refresh_report(self) -> None:
         """Copy shapes, counts and problems from the latest report onto the items."""
         report = self.report()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 from app.canvas.style import GRID
 
 LAYER_MIME = "application/x-netcanvas-layer"
-MIN_ZOOM, MAX_ZOOM = 0.08, 3.0
+MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
 FIT_MARGIN = 40.0
 
 
@@ -194,19 +194,22 @@ class CanvasView(QGraphicsView):
         palette = scene.canvas_palette
         painter.fillRect(rect, palette.color("background"))
         zoom = self.zoom()
-        step = GRID * 2 if zoom >= 0.5 else GRID * 10
+        # Lines closer than ~10 screen pixels are noise: coarsen the grid as the view zooms out.
+        step = GRID * 2
+        while step * zoom < 10:
+            step *= 5
         left = math.floor(rect.left() / step) * step
         top = math.floor(rect.top() / step) * step
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         minor, major = palette.pen("grid_minor", 0), palette.pen("grid_major", 0)
         x = left
         while x < rect.right():
-            painter.setPen(major if round(x) % (GRID * 10) == 0 else minor)
+            painter.setPen(major if round(x) % (step * 5) == 0 else minor)
             painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
             x += step
         y = top
         while y < rect.bottom():
-            painter.setPen(major if round(y) % (GRID * 10) == 0 else minor)
+            painter.setPen(major if round(y) % (step * 5) == 0 else minor)
             painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
             y += step
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from app.canvas.port_item import INVALID, VALID
 from app.canvas.style import GRID
@@ -232,3 +233,25 @@ def test_export_png_and_svg(qtbot, editor, tmp_path):
     assert "<svg" in (tmp_path / "net.svg").read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="png or .svg"):
         editor.export_image(tmp_path / "net.gif")
+
+
+def test_switching_to_a_dark_palette_recolours_the_canvas(qtbot, editor):
+    app = QApplication.instance()
+    original = app.palette()
+    dark = QPalette(original)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202225"))
+    try:
+        app.setPalette(dark)
+        qtbot.waitUntil(lambda: editor.scene().canvas_palette.dark)
+        assert all(item.palette.dark for item in editor.scene().nodes.values())
+    finally:
+        app.setPalette(original)
+    qtbot.waitUntil(lambda: not editor.scene().canvas_palette.dark)
+
+
+def test_block_values_that_refer_to_block_parameters_show_as_written(qtbot, editor, document):
+    document.set_project(build_preset("resnet", {"depth": 18, "image_size": 16}))
+    block = next(item for item in editor.scene().nodes.values() if item.is_block)
+    editor.open_block(block.node_id)
+    faces = [value for item in editor.scene().nodes.values() for _, value in item.face]
+    assert any(value.startswith("$") for value in faces)
