@@ -82,20 +82,27 @@ def window_output(
     (28, 28)
     """
     dilation = dilation or (1,) * len(kernel)
-    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
+    result = []
+    for axis, size in enumerate(sizes):
+        span = dilation[axis] * (kernel[axis] - 1) + 1
+        if size is None:
+            result.append(None)
+        elif size + 2 * padding[axis] < span:
+            raise ShapeError(_window_too_large(sizes, kernel, padding, dilation, what), "x")
+        else:
+            result.append((size + 2 * padding[axis] - span) // stride[axis] + 1)
+    return tuple(result)
+
+
+def _window_too_large(sizes: Shape, kernel: tuple, padding: tuple, dilation: tuple, what: str) -> str:
     padded = tuple(None if s is None else s + 2 * p for s, p in zip(sizes, padding, strict=True))
-    if any(p is not None and p < span for p, span in zip(padded, spans, strict=True)):
-        window = f"{what} {format_sizes(kernel)}"
-        if spans != tuple(kernel):
-            window = (
-                f"dilated {what} {format_sizes(spans)} "
-                f"({what} {format_sizes(kernel)}, dilation {format_sizes(dilation)})"
-            )
-        raise ShapeError(f"{window} is larger than its padded {format_sizes(padded)} input", "x")
-    return tuple(
-        conv_output_size(s, k, st, p, d)
-        for s, k, st, p, d in zip(sizes, kernel, stride, padding, dilation, strict=True)
-    )
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
+    window = f"{what} {format_sizes(kernel)}"
+    if spans != tuple(kernel):
+        window = (
+            f"dilated {what} {format_sizes(spans)} ({what} {format_sizes(kernel)}, dilation {format_sizes(dilation)})"
+        )
+    return f"{window} is larger than its padded {format_sizes(padded)} input"
 
 
 def check_channels(shape: Shape, value: int | None, name: str = "in_channels") -> int:

@@ -21,13 +21,13 @@ def _pool_infer(inputs: dict, p: dict) -> tuple:
     require_rank(shape, (3,), "(C, H, W)")
     kernel = p["kernel_size"]
     stride = p["stride"] or kernel
-    for pad, k in zip(p["padding"], kernel, strict=True):
-        if 2 * pad > k:
-            raise ShapeError(
-                f"padding {format_sizes(p['padding'])} is more than half the window {format_sizes(kernel)}; "
-                "PyTorch allows at most half",
-                "x",
-            )
+    padding = p["padding"]
+    if 2 * padding[0] > kernel[0] or 2 * padding[1] > kernel[1]:
+        raise ShapeError(
+            f"padding {format_sizes(p['padding'])} is more than half the window {format_sizes(kernel)}; "
+            "PyTorch allows at most half",
+            "x",
+        )
     return (shape[0], *window_output(shape[1:], kernel, stride, p["padding"], what="window"))
 
 
