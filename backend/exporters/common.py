@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from torch import nn
 
@@ -16,6 +17,8 @@ from backend.codegen import CodegenError
 from backend.compiler import build_models, example_inputs
 from graph.project import Project
 from graph.validation import validate_network
+
+Weights = dict[str, dict[str, Any]]
 
 
 class ExportError(Exception):
@@ -49,8 +52,14 @@ def output_paths(path: str | os.PathLike, names: list[str], several: bool) -> di
     return {name: target.with_name(f"{target.stem}_{name}{target.suffix}") for name in names}
 
 
-def build_for_export(project: Project, names: list[str]) -> dict[str, tuple[nn.Module, tuple]]:
-    """Each network's module in eval mode with example inputs of batch 2."""
+def build_for_export(
+    project: Project, names: list[str], weights: Weights | None = None
+) -> dict[str, tuple[nn.Module, tuple]]:
+    """Each network's module in eval mode with example inputs of batch 2.
+
+    Args:
+        weights: trained state dicts by network name; networks without one keep fresh weights.
+    """
     try:
         models, _ = build_models(project, names)
     except CodegenError as error:
@@ -59,6 +68,13 @@ def build_for_export(project: Project, names: list[str]) -> dict[str, tuple[nn.M
         raise ExportError(f"could not build the model: {str(error).splitlines()[0]}") from None
     result = {}
     for name, model in models.items():
+        if weights and name in weights:
+            try:
+                model.load_state_dict(weights[name])
+            except (RuntimeError, KeyError, TypeError) as error:
+                raise ExportError(
+                    f"{name}: the weights do not fit this network: {str(error).splitlines()[0]}"
+                ) from None
         network = project.networks[name]
         report = validate_network(network, project.blocks)
         result[name] = (model.eval(), example_inputs(network, report, batch=2, blocks=project.blocks))

@@ -19,6 +19,7 @@ import torch
 from backend.exporters.common import (
     Exported,
     ExportError,
+    Weights,
     build_for_export,
     check_folder,
     output_paths,
@@ -44,8 +45,13 @@ def _quiet_exporter():
         logger.setLevel(level)
 
 
-def export_onnx(project: Project, path: str | os.PathLike, network: str | None = None) -> list[Exported]:
+def export_onnx(
+    project: Project, path: str | os.PathLike, network: str | None = None, weights: Weights | None = None
+) -> list[Exported]:
     """Write `network` (or every network: ``out_<name>.onnx`` each) as ONNX.
+
+    Args:
+        weights: trained state dicts by network name (fresh weights without).
 
     Raises:
         ExportError: a network has errors, or the exporter cannot express one of its layers.
@@ -55,7 +61,7 @@ def export_onnx(project: Project, path: str | os.PathLike, network: str | None =
     for target in paths.values():
         check_folder(target)
     written = []
-    for name, (model, inputs) in build_for_export(project, names).items():
+    for name, (model, inputs) in build_for_export(project, names, weights).items():
         target = paths[name]
         net = project.networks[name]
         input_names = [n.name for n in net.input_nodes()][: len(inputs)]

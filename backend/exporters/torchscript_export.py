@@ -16,6 +16,7 @@ import torch
 from backend.exporters.common import (
     Exported,
     ExportError,
+    Weights,
     build_for_export,
     check_folder,
     output_paths,
@@ -40,8 +41,13 @@ def _to_torchscript(model: torch.nn.Module, inputs: tuple) -> tuple[torch.jit.Sc
             return torch.jit.trace(model, inputs, check_trace=False), TRACE_NOTE
 
 
-def export_torchscript(project: Project, path: str | os.PathLike, network: str | None = None) -> list[Exported]:
+def export_torchscript(
+    project: Project, path: str | os.PathLike, network: str | None = None, weights: Weights | None = None
+) -> list[Exported]:
     """Write `network` (or every network: ``out_<name>.pt`` each) as TorchScript.
+
+    Args:
+        weights: trained state dicts by network name (fresh weights without).
 
     Raises:
         ExportError: a network has errors, or neither scripting nor tracing works.
@@ -51,7 +57,7 @@ def export_torchscript(project: Project, path: str | os.PathLike, network: str |
     for target in paths.values():
         check_folder(target)
     written = []
-    for name, (model, inputs) in build_for_export(project, names).items():
+    for name, (model, inputs) in build_for_export(project, names, weights).items():
         target = paths[name]
         try:
             scripted, note = _to_torchscript(model, inputs)
