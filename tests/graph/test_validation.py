@@ -199,6 +199,6 @@ def test_an_error_inside_a_block_surfaces_on_the_instance():
     net.chain(image, block, net.add("Output"))
     report = validate_network(net)
     assert [p.message for p in report.nodes[block.id].problems] == [
-        "inside block 'BasicBlock', conv1: Conv2d 'conv1': in_channels is 8 but 'features' gives (3, 5, 5) with 3 channels; "
-        "set in_channels to 3 or to auto"
+        "inside block 'BasicBlock', conv1: Conv2d 'conv1': in_channels is 8 but 'features' gives (3, 5, 5) "
+        "with 3 channels; set in_channels to 3 or to auto"
     ]
