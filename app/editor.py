@@ -9,14 +9,13 @@ breadcrumb back. Every edit goes through an undo command; the actions returned b
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter
-from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMenu, QTabBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QMenu, QTabBar, QVBoxLayout, QWidget
 
 from app import clipboard
+from app.canvas.breadcrumb import Breadcrumb
+from app.canvas.export import export_scene
 from app.canvas.scene import CanvasScene
 from app.canvas.style import GRID, HEADER_HEIGHT, NODE_WIDTH, current_palette
 from app.canvas.view import CanvasView
@@ -34,7 +33,6 @@ from graph.params import ParamError
 from graph.registry import BLOCK_TYPE
 
 PASTE_OFFSET = 40.0
-EXPORT_MARGIN = 30.0
 
 
 def snap(value: float) -> float:
@@ -65,10 +63,8 @@ class EditorWidget(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.setExpanding(False)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.crumbs = QWidget(self)
-        self.crumbs_layout = QHBoxLayout(self.crumbs)
-        self.crumbs_layout.setContentsMargins(6, 2, 6, 2)
-        self.crumbs.hide()
+        self.crumbs = Breadcrumb(self)
+        self.crumbs.depth_chosen.connect(self.close_block)
         self.view = CanvasView(self)
         self.view.layer_dropped.connect(self._on_layer_dropped)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -197,38 +193,18 @@ class EditorWidget(QWidget):
             self._show_network(self.document.current_network)
 
     def _update_crumbs(self) -> None:
-        while self.crumbs_layout.count():
-            widget = self.crumbs_layout.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
         scene = self.block_scene
         if scene is None:
-            self.crumbs.hide()
+            self.crumbs.set_trail([])
             return
         network = self.document.project.networks[scene.network_name]
-        trail = [(scene.network_name, 0)]
-        for depth, node_id in enumerate(scene.block_path, start=1):
+        steps = [scene.network_name]
+        for node_id in scene.block_path:
             node = network.nodes[node_id]
             block = node.params.get("block")
-            trail.append((f"{node.name} ({block})", depth))
+            steps.append(f"{node.name} ({block})")
             network = self.document.project.blocks[block].body
-        for index, (text, depth) in enumerate(trail):
-            if index:
-                self.crumbs_layout.addWidget(QLabel("›", self.crumbs))
-            button = QToolButton(self.crumbs)
-            button.setText(text)
-            button.setAutoRaise(True)
-            if index == len(trail) - 1:
-                button.setEnabled(False)
-            else:
-                button.setToolTip("Back to " + text)
-                button.clicked.connect(lambda _=False, d=depth: self.close_block(d))
-            self.crumbs_layout.addWidget(button)
-        note = QLabel("read-only view of the block's layers", self.crumbs)
-        note.setEnabled(False)
-        self.crumbs_layout.addStretch(1)
-        self.crumbs_layout.addWidget(note)
-        self.crumbs.show()
+        self.crumbs.set_trail(steps, "read-only view of the block's layers")
 
     # -- selection and view -----------------------------------------------------------
     def _on_selection_changed(self) -> None:
@@ -501,50 +477,10 @@ class EditorWidget(QWidget):
         """Save the shown diagram as PNG (at twice the screen resolution) or SVG.
 
         Raises:
-            ValueError: the suffix is neither ``.png`` nor ``.svg``.
+            ValueError: the suffix is neither ``.png`` nor ``.svg``, or nothing is shown.
             OSError: the file could not be written.
         """
-        path = Path(path)
         scene = self.scene()
-        suffix = path.suffix.lower()
-        if suffix not in (".png", ".svg"):
-            raise ValueError(f"cannot export to '{path.suffix}': choose .png or .svg")
         if scene is None:
             raise ValueError("there is no diagram to export")
-        source = scene.nodes_rect()
-        if source.isEmpty():
-            source = QRectF(0, 0, 200, 100)
-        source = source.adjusted(-EXPORT_MARGIN, -EXPORT_MARGIN, EXPORT_MARGIN, EXPORT_MARGIN)
-        selected = scene.selectedItems()
-        scene.clearSelection()  # a selection outline does not belong in a picture
-        try:
-            if suffix == ".png":
-                image = QImage(
-                    QSize(round(source.width() * 2), round(source.height() * 2)), QImage.Format.Format_ARGB32
-                )
-                image.fill(scene.canvas_palette.color("background"))
-                self._render(scene, image, source)
-                if not image.save(str(path)):
-                    raise OSError(f"could not write {path}")
-            else:
-                generator = QSvgGenerator()
-                generator.setFileName(str(path))
-                generator.setSize(QSize(round(source.width()), round(source.height())))
-                generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-                generator.setTitle(self.document.project.name)
-                self._render(scene, generator, source, fill=True)
-                if not path.exists():
-                    raise OSError(f"could not write {path}")
-        finally:
-            for item in selected:
-                item.setSelected(True)
-
-    @staticmethod
-    def _render(scene: CanvasScene, device, source: QRectF, fill: bool = False) -> None:
-        painter = QPainter(device)
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        target = QRectF(0, 0, device.width(), device.height())
-        if fill:
-            painter.fillRect(target, scene.canvas_palette.color("background"))
-        scene.render(painter, target, source)
-        painter.end()
+        export_scene(scene, path, self.document.project.name)

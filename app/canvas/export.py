@@ -1,0 +1,67 @@
+"""Pictures of a diagram: the nodes of a scene saved as PNG or SVG.
+
+The picture shows every node with a small margin on the theme's background and no
+selection outlines. PNGs are rendered at twice the scene's scale (crisp on high-DPI
+screens and in slides), shrunk when that would exceed `MAX_PNG_SIDE` pixels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+
+MARGIN = 30.0
+MAX_PNG_SIDE = 16_000
+
+
+def export_scene(scene, path, title: str = "") -> None:
+    """Save the nodes of `scene` (a `CanvasScene`) to `path`.
+
+    Raises:
+        ValueError: the suffix is neither ``.png`` nor ``.svg``.
+        OSError: the file could not be written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ValueError(f"cannot export to '{path.suffix}': choose .png or .svg")
+    source = scene.nodes_rect()
+    if source.isEmpty():
+        source = QRectF(0, 0, 200, 100)
+    source = source.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+    selected = scene.selectedItems()
+    scene.clearSelection()  # a selection outline does not belong in a picture
+    try:
+        if suffix == ".png":
+            scale = min(2.0, MAX_PNG_SIDE / max(source.width(), source.height()))
+            size = QSize(max(1, round(source.width() * scale)), max(1, round(source.height() * scale)))
+            image = QImage(size, QImage.Format.Format_ARGB32)
+            image.fill(scene.canvas_palette.color("background"))
+            _render(scene, image, source)
+            if not image.save(str(path)):
+                raise OSError(f"could not write {path}")
+        else:
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(QSize(round(source.width()), round(source.height())))
+            generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+            generator.setTitle(title)
+            _render(scene, generator, source, fill=True)
+            if not path.exists():
+                raise OSError(f"could not write {path}")
+    finally:
+        for item in selected:
+            item.setSelected(True)
+
+
+def _render(scene, device, source: QRectF, fill: bool = False) -> None:
+    painter = QPainter(device)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    target = QRectF(0, 0, device.width(), device.height())
+    if fill:
+        painter.fillRect(target, scene.canvas_palette.color("background"))
+    scene.render(painter, target, source)
+    painter.end()
