@@ -154,7 +154,11 @@ class Autosave(QObject):
         self.timer.timeout.connect(self.save_now)
         self.timer.start()
         # A saved (clean) document needs no autosave: drop the stale copy right away.
-        document.dirty_changed.connect(lambda dirty: None if dirty else self.discard())
+        document.dirty_changed.connect(self._dirty_changed)
+
+    def _dirty_changed(self, dirty: bool) -> None:
+        if not dirty:
+            self.discard()
 
     def save_now(self) -> bool:
         """Autosave if the document has unsaved changes; returns whether a file was written."""

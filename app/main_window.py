@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         self.problems.counts_changed.connect(self._problem_counts)
         self.training.status_message.connect(self.show_status)
         self.training.running_changed.connect(self._training_running)
-        self.training.weights_available.connect(lambda ok: self.actions_by_name["export_weights"].setEnabled(ok))
+        self.training.weights_available.connect(self._weights_available)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -152,8 +152,8 @@ class MainWindow(QMainWindow):
 
     def _connect_document(self) -> None:
         document = self.document
-        document.dirty_changed.connect(lambda _dirty: self.update_title())
-        document.path_changed.connect(lambda _path: self.update_title())
+        document.dirty_changed.connect(self.update_title)
+        document.path_changed.connect(self.update_title)
         document.project_replaced.connect(self._refresh_all)
         document.current_network_changed.connect(self._network_changed)
         document.validated.connect(self._update_params)
@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
     def _network_changed(self, _name: str) -> None:
         self._update_params()
 
-    def update_title(self) -> None:
+    def update_title(self, *_args) -> None:
         path = self.document.path
         name = path.name if path else (self.document.project.name or "untitled")
         self.setWindowTitle(f"{name}[*] — NetCanvas")
@@ -207,6 +207,9 @@ class MainWindow(QMainWindow):
         self.actions_by_name["pause"].setEnabled(running)
         self.actions_by_name["stop"].setEnabled(running)
         self.training_label.setText("● Training" if running else "")
+
+    def _weights_available(self, available: bool) -> None:
+        self.actions_by_name["export_weights"].setEnabled(available)
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)

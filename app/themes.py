@@ -73,7 +73,8 @@ def apply_theme(app: QApplication, name: str) -> None:
     name = name if name in THEMES else "light"
     _current = name
     colors = _COLORS[name]
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     palette = QPalette()
     roles = {
         QPalette.ColorRole.Window: colors["window"],
@@ -96,6 +97,8 @@ def apply_theme(app: QApplication, name: str) -> None:
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(colors["muted"]))
     app.setPalette(palette)
     sheet = STYLES_DIR / f"{name}.qss"
-    app.setStyleSheet(sheet.read_text(encoding="utf-8") if sheet.is_file() else "")
+    text = sheet.read_text(encoding="utf-8") if sheet.is_file() else ""
+    if app.styleSheet() != text:  # re-applying the same sheet re-polishes every widget for nothing
+        app.setStyleSheet(text)
     pg.setConfigOptions(background=colors["plot_bg"], foreground=colors["plot_fg"], antialias=True)
     theme_signal.theme_changed.emit(name)

@@ -60,9 +60,23 @@ class SmoothedSeries(Series):
         self.smooth.append(x, self._ema)
 
 
+class ThemedPlotWidget(pg.PlotWidget):
+    """A plot whose background follows the theme (a bound slot, so it disconnects when deleted)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setBackground(color("plot_bg"))
+        theme_signal.theme_changed.connect(self.follow_theme)
+
+    def follow_theme(self, _theme: str) -> None:
+        self.setBackground(color("plot_bg"))
+        for axis in ("left", "bottom"):
+            self.getPlotItem().getAxis(axis).setTextPen(color("plot_fg"))
+            self.getPlotItem().getAxis(axis).setPen(color("plot_fg"))
+
+
 def _make_plot(title: str, x_label: str, y_label: str = "") -> pg.PlotWidget:
-    widget = pg.PlotWidget()
-    widget.setBackground(color("plot_bg"))
+    widget = ThemedPlotWidget()
     item = widget.getPlotItem()
     item.setTitle(title, size="9pt")
     item.setLabel("bottom", x_label)
@@ -107,7 +121,6 @@ class BatchLossPlot(_TimedPlot):
         self.raw_curve = self.widget.plot(pen=pg.mkPen(faint, width=1))
         self.smooth_curve = self.widget.plot(pen=pg.mkPen(base, width=2))
         self._init_timer(self.widget)
-        theme_signal.theme_changed.connect(lambda _name: self.widget.setBackground(color("plot_bg")))
 
     def clear(self) -> None:
         self.series = SmoothedSeries()
@@ -139,7 +152,6 @@ class EpochPlot(_TimedPlot):
         self.series: dict[str, Series] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._init_timer(self.widget)
-        theme_signal.theme_changed.connect(lambda _name: self.widget.setBackground(color("plot_bg")))
 
     def clear(self) -> None:
         for curve in self.curves.values():
@@ -178,7 +190,6 @@ class ComparisonPlot(_TimedPlot):
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._sources: dict[int, tuple[str, object]] = {}
         self._init_timer(self.widget)
-        theme_signal.theme_changed.connect(lambda _name: self.widget.setBackground(color("plot_bg")))
 
     def set_axis(self, x_label: str, y_label: str) -> None:
         item = self.widget.getPlotItem()
@@ -215,7 +226,10 @@ METRIC_LABELS = {
     "kl": "KL",
     "d_loss": "discriminator loss",
     "g_loss": "generator loss",
+    "d_accuracy": "discriminator accuracy",
+    "val_recon": "validation reconstruction",
+    "val_kl": "validation KL",
     "lr": "learning rate",
 }
-LOSS_METRICS = ("train_loss", "val_loss", "recon", "kl", "d_loss", "g_loss")
-SCORE_METRICS = ("val_accuracy", "r2")
+LOSS_METRICS = ("train_loss", "val_loss", "recon", "kl", "val_recon", "val_kl", "d_loss", "g_loss")
+SCORE_METRICS = ("val_accuracy", "r2", "d_accuracy")

@@ -40,10 +40,10 @@ class SummaryWidget(QWidget):
         self.network_total = 0
         self.project_total = 0
         document.validated.connect(self.refresh)
-        document.current_network_changed.connect(lambda _name: self.refresh())
+        document.current_network_changed.connect(self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, *_args) -> None:
         document = self.document
         self.tree.clear()
         report = document.report

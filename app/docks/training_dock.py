@@ -57,12 +57,6 @@ COMPARE_CHOICES = (
     ("validation accuracy (per epoch)", "val_accuracy", "epoch", "accuracy"),
     ("R² (per epoch)", "r2", "epoch", "R²"),
 )
-IMAGE_TITLES = {
-    "reconstructions": "Reconstructions (top: input, bottom: decoded)",
-    "samples": "Samples from random z",
-    "generated": "Generated from fixed noise",
-    "predictions": "Example predictions",
-}
 
 
 @dataclass
@@ -306,16 +300,19 @@ class TrainingWidget(QWidget):
         self.refresh_comparison()
 
     def _on_images(self, event) -> None:
-        title = IMAGE_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize())
         if event.kind == "predictions":
-            self.predictions.show_images(event.images, f"{title} (epoch {event.epoch})", event.labels)
+            self.predictions.show_images(event.images, f"Example predictions (epoch {event.epoch})", event.labels)
             self._show_results_panel(0)
             return
-        # Generative runs: the first kind seen fills the top grid, a second kind the bottom one.
-        target = self.grid_a
-        if self.grid_a.shown_count and self.grid_a.title.text().split(" (epoch")[0] != title:
-            target = self.grid_b
-        target.show_images(event.images, f"{title} (epoch {event.epoch})", event.labels)
+        networks = self.document.project.networks
+        if event.kind == "reconstructions":
+            # The engine sends the inputs first, then their reconstructions: one row each.
+            title = f"Reconstructions, epoch {event.epoch} (top: input, bottom: decoded)"
+            self.grid_a.show_images(event.images, title, columns=max(1, len(event.images) // 2))
+        else:
+            source = "fixed noise" if "generator" in networks else "random z"
+            self.grid_b.show_images(event.images, f"Generated from {source}, epoch {event.epoch}")
+        self.grid_a.setVisible(self.grid_a.shown_count > 0)
         self._show_results_panel(1)
 
     def _on_finished(self, result) -> None:

@@ -101,14 +101,26 @@ class SetTrainingValue(QUndoCommand):
 
 
 class _CudaProbe(QObject):
-    """Finds out off the GUI thread whether PyTorch sees a CUDA GPU (importing torch takes a while)."""
+    """Finds out once, off the GUI thread, whether PyTorch sees a CUDA GPU (importing torch takes a while).
+
+    One probe serves the whole process and outlives every window, so a window closed
+    while the probe runs cannot be called back after it is gone.
+    """
 
     found = Signal(bool)
 
+    def __init__(self):
+        super().__init__()
+        self.result: bool | None = None
+        self._started = False
+
     def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
         torch = sys.modules.get("torch")
         if torch is not None:
-            self.found.emit(bool(torch.cuda.is_available()))
+            self._report(bool(torch.cuda.is_available()))
             return
         threading.Thread(target=self._probe, name="netcanvas-cuda-probe", daemon=True).start()
 
@@ -116,9 +128,16 @@ class _CudaProbe(QObject):
         try:
             import torch
         except ImportError:
-            self.found.emit(False)
+            self._report(False)
             return
-        self.found.emit(bool(torch.cuda.is_available()))
+        self._report(bool(torch.cuda.is_available()))
+
+    def _report(self, available: bool) -> None:
+        self.result = available
+        self.found.emit(available)
+
+
+cuda_probe = _CudaProbe()
 
 
 class _BatchEditor(QWidget):
@@ -185,11 +204,12 @@ class TrainingSettingsWidget(QWidget):
             layout.addWidget(box)
         layout.addStretch(1)
         self.cuda_available = False
-        self._probe = _CudaProbe(self)
-        self._probe.found.connect(self._cuda_found)
-        self._probe.start()
+        cuda_probe.found.connect(self._cuda_found)
+        cuda_probe.start()
         document.training_config_changed.connect(self.sync_from_project)
         document.project_replaced.connect(self.sync_from_project)
+        if cuda_probe.result is not None:
+            self._cuda_found(cuda_probe.result)
         self.sync_from_project()
 
     # -- building -----------------------------------------------------------------------------
