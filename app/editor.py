@@ -107,6 +107,7 @@ class EditorWidget(QWidget):
         self.view.setScene(None)
         self._close_block_scene()
         for scene in self.scenes.values():
+            scene.detach()
             scene.deleteLater()
         self.scenes.clear()
         self._fitted.clear()
@@ -184,6 +185,7 @@ class EditorWidget(QWidget):
         if self.block_scene is not None:
             if self.view.scene() is self.block_scene:
                 self.view.setScene(None)
+            self.block_scene.detach()
             self.block_scene.deleteLater()
             self.block_scene = None
 

@@ -67,6 +67,12 @@ class CanvasScene(QGraphicsScene):
             document.model_changed.connect(self._on_model_changed)
         document.validated.connect(self.refresh_report)
 
+    def detach(self) -> None:
+        """Stop following the document (the scene is about to be deleted)."""
+        if not self.read_only:
+            self.document.model_changed.disconnect(self._on_model_changed)
+        self.document.validated.disconnect(self.refresh_report)
+
     # -- what is shown ----------------------------------------------------------------
     @property
     def network(self) -> Network:
