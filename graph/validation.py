@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 
 from graph.network import Edge, Network, Node
-from graph.params import ParamError, Ref
+from graph.params import Param, ParamError, Ref
 from graph.registry import BLOCK_TYPE, get_spec
 from graph.shapes import Shape, ShapeError, format_shape
 
@@ -87,6 +87,31 @@ class NetworkReport:
         }
 
 
+_COERCED: dict[tuple, tuple[Param, Any]] = {}
+_COERCED_LIMIT = 50_000
+
+
+def _coerce(param: Param, value: Any) -> Any:
+    """`param.coerce(value)`, remembered for plain values: validation runs after every edit.
+
+    Only values of exact plain types are remembered (``True`` and ``1`` stay apart), keyed
+    by the parameter's identity; the entry keeps the parameter alive so an id is never reused.
+    """
+    kind = type(value)
+    plain = kind in (int, float, str, type(None)) or (kind is tuple and all(type(v) in (int, str) for v in value))
+    if not plain:
+        return param.coerce(value)
+    key = (id(param), kind, value)
+    hit = _COERCED.get(key)
+    if hit is not None and hit[0] is param:
+        return hit[1]
+    result = param.coerce(value)
+    if len(_COERCED) >= _COERCED_LIMIT:
+        _COERCED.clear()
+    _COERCED[key] = (param, result)
+    return result
+
+
 class _Walker:
     """One validation pass over one network (and, recursively, its blocks)."""
 
@@ -147,9 +172,10 @@ class _Walker:
                 self.problem(None, f"a connection refers to a missing node ({edge.key})")
 
     def _order(self) -> list[str]:
+        order = self._generations()
+        if len(order) == len(self.network.nodes):
+            return order
         graph = self.network.graph
-        if nx.is_directed_acyclic_graph(graph):
-            return list(nx.topological_sort(graph))
         in_cycle: set[str] = set()
         for component in nx.strongly_connected_components(graph):
             if len(component) > 1:
@@ -161,13 +187,41 @@ class _Walker:
         acyclic = graph.subgraph(n for n in graph if n not in in_cycle)
         return list(nx.topological_sort(acyclic))
 
+    def _generations(self) -> list[str]:
+        """Topological order, the same as ``nx.topological_sort`` gives (generation by generation).
+
+        A plain Kahn walk over the edge list: building the networkx view and sorting it
+        costs several times more on the 10,000-node graphs the editor must stay fast on.
+        Nodes on or after a cycle are left out; the caller then reports the cycle.
+        """
+        nodes = self.network.nodes
+        children: dict[str, dict[str, int]] = {node_id: {} for node_id in nodes}
+        indegree = dict.fromkeys(nodes, 0)
+        for edge in self.network.edges:
+            if edge.src in nodes and edge.dst in nodes:
+                targets = children[edge.src]
+                targets[edge.dst] = targets.get(edge.dst, 0) + 1
+                indegree[edge.dst] += 1
+        generation = [node_id for node_id, count in indegree.items() if count == 0]
+        order: list[str] = []
+        while generation:
+            order += generation
+            following = []
+            for node_id in generation:
+                for child, count in children[node_id].items():
+                    indegree[child] -= count
+                    if indegree[child] == 0:
+                        following.append(child)
+            generation = following
+        return order
+
     def _resolve_params(self, node: Node, params_spec) -> dict[str, Any] | None:
         values: dict[str, Any] = {}
         ok = True
         for param in params_spec:
             raw = node.params.get(param.name, param.default)
             try:
-                value = param.coerce(raw)
+                value = _coerce(param, raw)
                 if isinstance(value, Ref):
                     if self.block_params is None or value.name not in self.block_params:
                         raise ParamError(
@@ -313,10 +367,13 @@ class _Walker:
             self.problem(None, "has no Output node: connect the last layer to an Output", "error")
             self.report.live = set(network.nodes)
             return
-        graph = network.graph
         live: set[str] = set(outputs)
-        for output in outputs:
-            live |= nx.ancestors(graph, output)
+        stack = list(outputs)
+        while stack:  # everything upstream of an Output
+            for edge in self.incoming.get(stack.pop(), []):
+                if edge.src not in live and edge.src in network.nodes:
+                    live.add(edge.src)
+                    stack.append(edge.src)
         self.report.live = live
         for node in network.nodes.values():
             if node.id not in live and node.type != "Input":
