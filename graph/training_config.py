@@ -140,9 +140,9 @@ def coerce_training_value(name: str, value: Any) -> Any:
     if param is None:
         known = ", ".join(TRAINING_PARAM_BY_NAME)
         raise ParamError(f"unknown training setting {name!r} (known: {known})")
-    value = param.coerce(value)
     if name == "batch_size":
-        value = _coerce_batch_size(value)
+        return _coerce_batch_size(value)  # a number is fine here too (the GUI's spin box gives one)
+    value = param.coerce(value)
     if name == "augment":
         value = _coerce_augment(value)
     return value
@@ -164,6 +164,8 @@ def parse_batch_size(value: str, dataset_size: int) -> int:
 
 
 def _coerce_batch_size(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ParamError(f"batch_size must be 'full' or a whole number from 1 to 1,000,000; got {value!r}")
     text = str(value).strip().lower()
     if text in ("full", "batch", "all"):
         return "full"

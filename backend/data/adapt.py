@@ -167,7 +167,7 @@ def _sequence_targets(raw: RawData, out: tuple) -> tuple[torch.Tensor, list[str]
 
 def _regression_targets(raw: RawData, out: tuple) -> tuple[torch.Tensor, None]:
     y = np.asarray(raw.y)
-    if raw.class_names is not None and raw.kind == "tabular" and not np.issubdtype(y.dtype, np.floating):
+    if raw.named_labels:
         raise DataError(f"{raw.name}: the target column holds words, so it cannot be a regression target")
     y = torch.from_numpy(y.astype(np.float32).reshape(len(y), -1))
     size = y.shape[1]

@@ -35,6 +35,7 @@ class RawData:
         task: the task this data naturally serves (``classification``,
             ``regression`` or ``sequence``).
         class_names: names of the classes when known (indices are positions).
+        named_labels: the labels were words in the file, so they cannot be regression targets.
     """
 
     name: str
@@ -43,6 +44,7 @@ class RawData:
     kind: str
     task: str
     class_names: list[str] | None = None
+    named_labels: bool = False
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def load_csv(path: Path, target: str = "") -> RawData:
         names = sorted(set(cells))
         lookup = {name: i for i, name in enumerate(names)}
         labels = np.array([lookup[cell] for cell in cells], dtype=np.int64)
-        return RawData(path.name, x, labels, "tabular", "classification", names)
+        return RawData(path.name, x, labels, "tabular", "classification", names, named_labels=True)
     if np.all(values == np.round(values)) and len(np.unique(values)) <= MAX_CLASSES_FOR_AUTO:
         return RawData(path.name, x, values.astype(np.float32), "tabular", "classification")
     return RawData(path.name, x, values.astype(np.float32), "tabular", "regression")

@@ -1,0 +1,203 @@
+"""``netcanvas train PROJECT``: train on the terminal, write metrics.csv, model.pt and checkpoint.pt.
+
+Progress goes to stderr: one live line (epoch, batch, loss, samples/s, ETA) on a
+terminal, a plain line every few seconds otherwise, and one summary line per
+epoch. The first Ctrl-C stops after the current batch and still saves (exit 130);
+a second one quits at once. Bad arguments exit 2, a setup that cannot train or a
+failed run exits 1, each with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import signal
+import sys
+import time
+from pathlib import Path
+
+from backend.cli import CommandError, UsageError
+from backend.cli.project_file import open_project
+from graph.params import ParamError
+from graph.training_config import DEVICES, TRAINING_PARAM_BY_NAME, coerce_training_value
+
+FIRST_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "r2", "recon", "kl", "d_loss", "g_loss")
+PLAIN_EVERY_SECONDS = 5.0
+LIVE_EVERY_SECONDS = 0.1
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a project's network and save metrics and weights")
+    parser.add_argument("project", metavar="PROJECT", help="project file")
+    parser.add_argument("--epochs", type=_positive_int, metavar="N", help="number of epochs (default: the project's)")
+    parser.add_argument("--device", choices=DEVICES, help="where to train (default: the project's, usually auto)")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: runs/<project name>)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="K=V", dest="settings", help="training setting, e.g. lr=0.01"
+    )
+    parser.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard logs to DIR")
+    parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint.pt")
+    parser.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def parse_overrides(args: argparse.Namespace) -> dict:
+    """The training settings given on the command line, checked (a bad one is a usage error)."""
+    overrides: dict = {}
+    for item in args.settings:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--set needs K=V, got {item!r}")
+        if key not in TRAINING_PARAM_BY_NAME:
+            raise UsageError(f"--set: unknown training setting {key!r} (known: {', '.join(TRAINING_PARAM_BY_NAME)})")
+        overrides[key] = value.strip()
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    if args.device is not None:
+        overrides["device"] = args.device
+    try:
+        return {key: coerce_training_value(key, value) for key, value in overrides.items()}
+    except ParamError as error:
+        raise UsageError(str(error)) from None
+
+
+def _tensorboard_writer(folder: str | None):
+    if folder is None:
+        return None
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise CommandError("--tensorboard needs the tensorboard package (pip install tensorboard)") from None
+    return SummaryWriter(folder)
+
+
+def write_metrics(path: Path, history: list[dict]) -> None:
+    """metrics.csv: a header and one row per epoch (known columns first, then the rest by name)."""
+    keys = {key for row in history for key in row}
+    columns = [c for c in FIRST_COLUMNS if c in keys] + sorted(keys - set(FIRST_COLUMNS))
+    if not columns:
+        columns = ["epoch", "train_loss"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in history:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+class Progress:
+    """Prints batch progress (live on a terminal, sparse otherwise) and epoch summaries to `stream`."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+        self.last = 0.0
+        self.width = 0
+
+    def batch(self, event) -> None:
+        now = time.monotonic()
+        every = LIVE_EVERY_SECONDS if self.live else PLAIN_EVERY_SECONDS
+        if now - self.last < every and event.batch != event.batches:
+            return
+        self.last = now
+        filled = int(20 * event.batch / event.batches)
+        text = (
+            f"epoch {event.epoch}/{event.epochs} [{'#' * filled}{'.' * (20 - filled)}] "
+            f"batch {event.batch}/{event.batches} loss {event.loss:.4f} "
+            f"{event.samples_per_second:,.0f} samples/s ETA {_duration(event.eta_seconds)}"
+        )
+        if self.live:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+        elif event.batch != event.batches:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def line(self, text: str) -> None:
+        if self.live and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.width = 0
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def epoch(self, event) -> None:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in event.metrics.items())
+        self.line(f"epoch {event.epoch}/{event.epochs}: {shown}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from backend.training import TrainingSession, TrainingSetupError
+
+    overrides = parse_overrides(args)
+    project = open_project(args.project)
+    out = Path(args.out) if args.out else Path("runs") / Path(args.project).stem
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"{out}: cannot create the output folder ({error.strerror or error})") from None
+    writer = _tensorboard_writer(args.tensorboard)
+    try:
+        session = TrainingSession(project, overrides, checkpoint_path=out / "checkpoint.pt", resume_from=args.resume)
+    except TrainingSetupError as error:
+        raise CommandError(str(error)) from None
+    progress = Progress()
+    data = session.data
+    progress.line(
+        f"training {', '.join(session.models)} on {data.name} ({len(data.train_x)} train / {len(data.val_x)} val): "
+        f"{session.task}, loss {session.loss}, {session.config['optimizer']} lr {session.config['lr']:g}, "
+        f"batch {session.batch_size}, device {session.device}"
+    )
+    history: list[dict] = list(session.history)
+
+    def on_epoch(event) -> None:
+        progress.epoch(event)
+        history.append({"epoch": event.epoch, **event.metrics})
+        write_metrics(out / "metrics.csv", history)
+        if writer is not None:
+            for key, value in event.metrics.items():
+                writer.add_scalar(key, value, event.epoch)
+
+    interrupted = []
+
+    def on_interrupt(signum, frame) -> None:
+        interrupted.append(True)
+        progress.line("stopping after this batch (Ctrl-C again to quit now)")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        session.stop()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        result = session.run(on_batch=progress.batch, on_epoch=on_epoch)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if writer is not None:
+            writer.close()
+    write_metrics(out / "metrics.csv", result.history)
+    if result.status == "failed":
+        raise CommandError(result.message)
+    session.save_weights(out / "model.pt")
+    progress.line(f"{result.message}; wrote {out / 'metrics.csv'} and {out / 'model.pt'}")
+    return 130 if interrupted else 0
