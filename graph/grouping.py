@@ -24,10 +24,11 @@ the network do not change.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graph.layout import auto_layout
-from graph.network import Edge, Network, Node, coerce_node_params, is_valid_name
+from graph.network import ConnectionError_, Edge, Network, Node, coerce_node_params, is_valid_name
 from graph.params import ParamError, Ref
 from graph.project import BlockDefinition, Project
 from graph.registry import BLOCK_TYPE, get_spec
@@ -121,39 +122,15 @@ def plan_group(project: Project, network_name: str, node_ids, block_name: str) -
     if not leaving:
         raise GroupingError("nothing flows out of the selection, so the block would have no output")
 
-    report = validate_network(network, project.blocks)
     input_keys = list(dict.fromkeys((e.src, e.src_port) for e in entering))
     output_keys = list(dict.fromkeys((e.src, e.src_port) for e in leaving))
     fresh = iter(_fresh_ids(network, len(input_keys) + len(output_keys) + 1))
-    taken = {node.name for _, node in nodes}
-    body = Network(block_name)
-    input_ids: dict[tuple[str, str], str] = {}
-    for src, src_port in input_keys:
-        source = network.nodes[src]
-        shape = report.nodes[src].outputs.get(src_port) if src in report.nodes else None
-        dtype = "int64" if source.type == "Input" and source.params.get("dtype") == "int64" else "float32"
-        name = _port_name(taken, network, source, src_port, plain=True)
-        params = {"shape": tuple(shape or (1,)), "dtype": dtype}
-        input_ids[(src, src_port)] = body.add_node(Node(next(fresh), "Input", name, params)).id
-    for _, node in nodes:
-        body.add_node(node.copy())
-    output_ids: dict[tuple[str, str], str] = {}
-    for src, src_port in output_keys:
-        name = _port_name(taken, network, network.nodes[src], src_port, plain=False)
-        output_ids[(src, src_port)] = body.add_node(Node(next(fresh), "Output", name, {})).id
-    # Body edges in the network's order, so variadic ports (Concat) keep their order.
-    for _, edge in edges:
-        if edge.src not in inside:
-            body.connect(Edge(input_ids[(edge.src, edge.src_port)], "out", edge.dst, edge.dst_port), project.blocks)
-        elif edge.dst in inside:
-            body.connect(edge, project.blocks)
-    for (src, src_port), node_id in output_ids.items():
-        body.connect(Edge(src, src_port, node_id, "x"), project.blocks)
+    body, input_ids, output_ids = _group_body(
+        project, network, block_name, nodes, edges, input_keys, output_keys, fresh
+    )
     definition = BlockDefinition(
         block_name, body, (), "Grouped from " + ", ".join(node.name for _, node in nodes) + "."
     )
-    for node_id, position in auto_layout(body).items():
-        body.nodes[node_id].position = position
 
     xs = [node.position[0] for _, node in nodes]
     ys = [node.position[1] for _, node in nodes]
@@ -175,6 +152,55 @@ def plan_group(project: Project, network_name: str, node_ids, block_name: str) -
         port = body.nodes[output_ids[(edge.src, edge.src_port)]].name
         replacements[edge] = Edge(instance.id, port, edge.dst, edge.dst_port)
     return GroupPlan(network_name, definition, instance, nodes[0][0], nodes, edges, replacements)
+
+
+def _group_body(
+    project: Project,
+    network: Network,
+    block_name: str,
+    nodes: list[tuple[int, Node]],
+    edges: list[tuple[int, Edge]],
+    input_keys: list[tuple[str, str]],
+    output_keys: list[tuple[str, str]],
+    fresh: Iterator[str],
+) -> tuple[Network, dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+    """The new block's body: Inputs, copies of the selected nodes, Outputs, and their edges.
+
+    Returns the body and the body node id of each Input and Output by the
+    (node, port) outside / inside the selection it stands for.
+    """
+    inside = {node.id for _, node in nodes}
+    report = validate_network(network, project.blocks)
+    taken = {node.name for _, node in nodes}
+    body = Network(block_name)
+    input_ids: dict[tuple[str, str], str] = {}
+    for src, src_port in input_keys:
+        source = network.nodes[src]
+        shape = report.nodes[src].outputs.get(src_port) if src in report.nodes else None
+        dtype = "int64" if source.type == "Input" and source.params.get("dtype") == "int64" else "float32"
+        name = _port_name(taken, network, source, src_port, plain=True)
+        params = {"shape": tuple(shape or (1,)), "dtype": dtype}
+        input_ids[(src, src_port)] = body.add_node(Node(next(fresh), "Input", name, params)).id
+    for _, node in nodes:
+        body.add_node(node.copy())
+    output_ids: dict[tuple[str, str], str] = {}
+    for src, src_port in output_keys:
+        name = _port_name(taken, network, network.nodes[src], src_port, plain=False)
+        output_ids[(src, src_port)] = body.add_node(Node(next(fresh), "Output", name, {})).id
+    try:
+        # Body edges in the network's order, so variadic ports (Concat) keep their order.
+        for _, edge in edges:
+            if edge.src not in inside:
+                body.connect(Edge(input_ids[(edge.src, edge.src_port)], "out", edge.dst, edge.dst_port), project.blocks)
+            elif edge.dst in inside:
+                body.connect(edge, project.blocks)
+        for (src, src_port), node_id in output_ids.items():
+            body.connect(Edge(src, src_port, node_id, "x"), project.blocks)
+    except ConnectionError_ as error:
+        raise GroupingError(f"the selection cannot be grouped: {error}") from None
+    for node_id, position in auto_layout(body).items():
+        body.nodes[node_id].position = position
+    return body, input_ids, output_ids
 
 
 def apply_group(project: Project, plan: GroupPlan) -> None:
