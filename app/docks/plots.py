@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QColor
 
 from app.themes import color, series_color, theme_signal
@@ -90,29 +90,52 @@ def _make_plot(title: str, x_label: str, y_label: str = "") -> pg.PlotWidget:
     return widget
 
 
-class _TimedPlot:
-    """Mixin: a plot's curves are redrawn by its timer, and only when their data changed."""
+class RedrawScheduler(QObject):
+    """One timer for all the plots of a dock: each tick redraws one plot whose data changed.
 
-    def _init_timer(self, widget: pg.PlotWidget) -> None:
-        self._dirty = False
-        self._timer = QTimer(widget)
-        self._timer.setInterval(REDRAW_INTERVAL_MS)
-        self._timer.timeout.connect(self._redraw_if_dirty)
-        self._timer.start()
+    Qt paints every widget marked for update in one pass, so redrawing all plots on the
+    same tick would make one long paint; taking them in turn keeps each pass to one
+    plot. Hidden plots (a tab in the back) wait until they are shown.
+    """
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.plots: list[_TimedPlot] = []
+        self._next = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_INTERVAL_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+    def add(self, plot: _TimedPlot) -> None:
+        self.plots.append(plot)
+
+    def tick(self) -> None:
+        count = len(self.plots)
+        for offset in range(count):
+            plot = self.plots[(self._next + offset) % count]
+            if plot.dirty and plot.widget.isVisible():
+                plot.dirty = False
+                plot.redraw()
+                self._next = (self._next + offset + 1) % count
+                return
+
+
+class _TimedPlot:
+    """Base: marks itself dirty when data arrive; the scheduler calls `redraw` later."""
+
+    def _init_timer(self, scheduler: RedrawScheduler) -> None:
+        self.dirty = False
+        scheduler.add(self)
 
     def mark_dirty(self) -> None:
-        self._dirty = True
-
-    def _redraw_if_dirty(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self.redraw()
+        self.dirty = True
 
 
 class BatchLossPlot(_TimedPlot):
     """Training loss per optimizer step: each batch faint, a smoothed line on top."""
 
-    def __init__(self):
+    def __init__(self, scheduler: RedrawScheduler):
         self.widget = _make_plot("Training loss per batch", "step", "loss")
         self.series = SmoothedSeries()
         base = QColor(series_color(0))
@@ -120,7 +143,7 @@ class BatchLossPlot(_TimedPlot):
         faint.setAlpha(70)
         self.raw_curve = self.widget.plot(pen=pg.mkPen(faint, width=1))
         self.smooth_curve = self.widget.plot(pen=pg.mkPen(base, width=2))
-        self._init_timer(self.widget)
+        self._init_timer(scheduler)
 
     def clear(self) -> None:
         self.series = SmoothedSeries()
@@ -145,13 +168,13 @@ class BatchLossPlot(_TimedPlot):
 class EpochPlot(_TimedPlot):
     """Per-epoch metrics, one curve per metric name that appears (with a legend)."""
 
-    def __init__(self, title: str, y_label: str, names: tuple[str, ...]):
+    def __init__(self, scheduler: RedrawScheduler, title: str, y_label: str, names: tuple[str, ...]):
         self.widget = _make_plot(title, "epoch", y_label)
         self.widget.addLegend(offset=(-10, 10))
         self.names = names
         self.series: dict[str, Series] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self._init_timer(self.widget)
+        self._init_timer(scheduler)
 
     def clear(self) -> None:
         for curve in self.curves.values():
@@ -184,12 +207,12 @@ class EpochPlot(_TimedPlot):
 class ComparisonPlot(_TimedPlot):
     """Several runs overlaid in one plot, each a coloured line in the legend."""
 
-    def __init__(self):
+    def __init__(self, scheduler: RedrawScheduler):
         self.widget = _make_plot("Runs compared", "step")
         self.legend = self.widget.addLegend(offset=(-10, 10))
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._sources: dict[int, tuple[str, object]] = {}
-        self._init_timer(self.widget)
+        self._init_timer(scheduler)
 
     def set_axis(self, x_label: str, y_label: str) -> None:
         item = self.widget.getPlotItem()
@@ -208,7 +231,7 @@ class ComparisonPlot(_TimedPlot):
                 pen = pg.mkPen(series_color(run_id - 1), width=2)
                 self.curves[run_id] = self.widget.plot(pen=pen, name=name)
             self._sources[run_id] = (name, source)
-        self.redraw()
+        self.mark_dirty()
 
     def redraw(self) -> None:
         for run_id, (_name, source) in self._sources.items():

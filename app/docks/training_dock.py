@@ -42,6 +42,7 @@ from app.docks.plots import (
     BatchLossPlot,
     ComparisonPlot,
     EpochPlot,
+    RedrawScheduler,
     Series,
     SmoothedSeries,
 )
@@ -140,9 +141,10 @@ class TrainingWidget(QWidget):
         controls.addWidget(self.stop_button)
         controls.addWidget(self.progress, 1)
 
-        self.batch_plot = BatchLossPlot()
-        self.loss_plot = EpochPlot("Loss per epoch", "loss", LOSS_METRICS)
-        self.score_plot = EpochPlot("Score per epoch", "", SCORE_METRICS)
+        self.redraws = RedrawScheduler(self)
+        self.batch_plot = BatchLossPlot(self.redraws)
+        self.loss_plot = EpochPlot(self.redraws, "Loss per epoch", "loss", LOSS_METRICS)
+        self.score_plot = EpochPlot(self.redraws, "Score per epoch", "", SCORE_METRICS)
         self.confusion = ConfusionMatrixWidget()
         self.predictions = SampleGrid("Example predictions")
         self.grid_a = SampleGrid()
@@ -171,7 +173,7 @@ class TrainingWidget(QWidget):
         self.compare_metric.currentIndexChanged.connect(lambda _i: self.refresh_comparison())
         self.remove_run_button = QPushButton("Remove run")
         self.remove_run_button.clicked.connect(self.remove_selected_run)
-        self.comparison = ComparisonPlot()
+        self.comparison = ComparisonPlot(self.redraws)
         side = QVBoxLayout()
         side.addWidget(QLabel("Runs"))
         side.addWidget(self.run_list, 1)
@@ -271,6 +273,7 @@ class TrainingWidget(QWidget):
 
     def _on_batches(self, update: BatchUpdate) -> None:
         self.batch_plot.append(update.steps)
+        self.comparison.mark_dirty()  # the running run's line grows there too
         event = update.latest
         if event is None:
             return

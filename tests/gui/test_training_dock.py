@@ -65,8 +65,13 @@ def test_training_lenet5_draws_curves_and_finishes(window, qtbot):
     qtbot.waitUntil(lambda: not training.running)
     assert training.start_button.isEnabled()
     assert window.actions_by_name["export_weights"].isEnabled()
-    qtbot.waitUntil(lambda: training.batch_plot.raw_curve.getData()[0] is not None)
-    assert len(training.batch_plot.raw_curve.getData()[0]) == 8
+    # The drawn curve catches up with the data on the next redraw tick.
+    qtbot.waitUntil(lambda: curve_points(training.batch_plot.raw_curve) == 8)
+
+
+def curve_points(curve) -> int:
+    x, _y = curve.getData()
+    return 0 if x is None else len(x)
 
 
 def test_pause_holds_the_run_and_stop_ends_it_within_a_batch(window, qtbot):
@@ -131,8 +136,8 @@ def test_runs_are_listed_and_overlaid_for_comparison(window, qtbot):
     training.run_list.item(0).setCheckState(training.run_list.item(0).checkState().Unchecked)
     assert list(training.comparison.curves) == [2]
     training.compare_metric.setCurrentIndex(3)  # validation accuracy per epoch
-    x, y = training.comparison.curves[2].getData()
-    assert len(x) == 2
+    training.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: curve_points(training.comparison.curves[2]) == 2)
 
 
 def test_close_during_training_exits_cleanly(qtbot, tmp_path):

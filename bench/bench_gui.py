@@ -1,0 +1,134 @@
+"""GUI benchmarks: opening ResNet-152 to first paint, and the longest event-loop stall while training.
+
+Run: ``QT_QPA_PLATFORM=offscreen python bench/bench_gui.py`` (or under ``xvfb-run``).
+Prints each figure next to its target from DESIGN.md. Not a test: nothing is asserted.
+
+* Open to first paint: from asking the window to show the ResNet-152 preset (build
+  the project, validate it, build the canvas, summary and code views) until the
+  canvas has painted once.
+* Longest stall: a 10 ms heartbeat `QTimer` runs while LeNet-5 trains on digits in
+  the window; the largest gap between two beats, minus the 10 ms period, is the
+  longest time the window could not react.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NETCANVAS_DATA_DIR", tempfile.mkdtemp(prefix="netcanvas-bench-"))
+
+import torch  # noqa: F401 - imported up front so its import time is not counted as a stall
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+
+from app.main import application
+from app.main_window import MainWindow
+from graph.presets import build_preset
+
+OPEN_TARGET_S = 1.5
+STALL_TARGET_MS = 50.0
+HEARTBEAT_MS = 10
+TRAIN_SECONDS = 8.0
+
+
+class PaintWatcher(QObject):
+    """Records the time of the first paint event of a widget."""
+
+    def __init__(self):
+        super().__init__()
+        self.painted_at: float | None = None
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Paint and self.painted_at is None:
+            self.painted_at = time.perf_counter()
+        return False
+
+
+def open_to_first_paint(app) -> float:
+    window = MainWindow(restore_layout=False)
+    window.load_project(build_preset("mlp"))
+    window.show()
+    app.processEvents()
+    watcher = PaintWatcher()
+    viewport = window.editor.view.viewport()
+    viewport.installEventFilter(watcher)
+    started = time.perf_counter()
+    window.load_project(build_preset("resnet", {"depth": 152}))
+    viewport.update()
+    while watcher.painted_at is None and time.perf_counter() - started < 30:
+        app.processEvents()
+    elapsed = (watcher.painted_at or time.perf_counter()) - started
+    window.document.undo_stack.setClean()
+    window.close()
+    return elapsed
+
+
+def run_loop(seconds: float, until=None) -> None:
+    """Run the event loop idly (as a user's session does) for `seconds` or until `until()` holds."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    if until is not None:
+        poll = QTimer()
+        poll.setInterval(20)
+        poll.timeout.connect(lambda: loop.quit() if until() else None)
+        poll.start()
+    loop.exec()
+
+
+def longest_stall_while_training(app) -> tuple[float, int]:
+    window = MainWindow(restore_layout=False)
+    project = build_preset("lenet5")
+    project.training.update({"epochs": 100, "device": "cpu"})
+    window.load_project(project)
+    window.show()
+    app.processEvents()
+    beats: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    window.start_training()
+    # Measure once batches flow (the set-up before the first batch is not the steady state).
+    run_loop(120.0, until=lambda: len(window.training.batch_plot.series) > 0)
+    heartbeat.start()
+    run_loop(TRAIN_SECONDS)
+    heartbeat.stop()
+    batches = len(window.training.batch_plot.series)
+    window.training.shutdown()
+    window.document.undo_stack.setClean()
+    window.close()
+    gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
+    stall_ms = max(0.0, max(gaps, default=0.0) * 1000 - HEARTBEAT_MS)
+    return stall_ms, batches
+
+
+def longest_stall_idle() -> float:
+    """The same heartbeat with nothing training: how much of the stall the machine itself causes."""
+    beats: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heartbeat.start()
+    run_loop(3.0)
+    heartbeat.stop()
+    gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
+    return max(0.0, max(gaps, default=0.0) * 1000 - HEARTBEAT_MS)
+
+
+def main() -> None:
+    app = application()
+    opened = open_to_first_paint(app)
+    idle = longest_stall_idle()
+    stall, batches = longest_stall_while_training(app)
+    print(f"open ResNet-152 preset to first paint: {opened:.2f} s (target <= {OPEN_TARGET_S} s)")
+    print(f"longest event-loop stall while training: {stall:.1f} ms (target <= {STALL_TARGET_MS:.0f} ms)")
+    print(f"  ({batches} batches trained in the {TRAIN_SECONDS:.0f} s; idle stall {idle:.1f} ms)")
+    print(f"ratios: open {opened / OPEN_TARGET_S:.2f} of target, stall {stall / STALL_TARGET_MS:.2f} of target")
+
+
+if __name__ == "__main__":
+    main()
