@@ -111,9 +111,9 @@ def _duration(seconds: float) -> str:
 class Progress:
     """Prints batch progress (live on a terminal, sparse otherwise) and epoch summaries to `stream`."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.live = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
         self.last = 0.0
         self.width = 0
 

@@ -1,0 +1,185 @@
+"""User data files: CSV, NPZ, image folders and IDX pairs, including the broken ones."""
+
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from backend.data import DataError, NetworkFacts, load_raw, prepare_data
+
+FACTS = NetworkFacts("x", (2,), "float32", (2,))
+
+
+def load(path, target=""):
+    return load_raw(str(path), FACTS, 0, target)
+
+
+def write_csv(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+def test_csv_takes_the_last_column_as_the_target(tmp_path):
+    raw = load(write_csv(tmp_path / "d.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,1\n"))
+    assert raw.x.tolist() == [[1, 2], [3, 4], [5, 6]] and raw.task == "classification"
+    assert raw.y.tolist() == [0, 1, 1]
+
+
+def test_csv_target_can_be_named_and_words_become_classes(tmp_path):
+    path = write_csv(tmp_path / "d.csv", "kind,a,b\ncat,1,2\ndog,3,4\ncat,5,6\n")
+    raw = load(path, target="kind")
+    assert raw.class_names == ["cat", "dog"] and raw.y.tolist() == [0, 1, 0]
+    assert raw.x.tolist() == [[1, 2], [3, 4], [5, 6]]
+
+
+def test_csv_with_fractional_targets_is_regression(tmp_path):
+    raw = load(write_csv(tmp_path / "d.csv", "a,b,y\n1,2,0.5\n3,4,1.25\n"))
+    assert raw.task == "regression" and raw.y.tolist() == [0.5, 1.25]
+
+
+def test_csv_wrong_column_lists_the_available_ones(tmp_path):
+    path = write_csv(tmp_path / "d.csv", "a,b,y\n1,2,0\n")
+    with pytest.raises(DataError, match=r"d.csv: no column 'price' \(columns: a, b, y\)"):
+        load(path, target="price")
+
+
+def test_csv_non_numeric_feature_column_is_named_with_its_row(tmp_path):
+    path = write_csv(tmp_path / "d.csv", "a,colour,y\n1,2,0\n3,red,1\n")
+    with pytest.raises(DataError, match="d.csv: column 'colour' is not numeric \\(row 3 holds 'red'\\)"):
+        load(path)
+
+
+def test_csv_ragged_rows_and_header_only_files_are_refused(tmp_path):
+    with pytest.raises(DataError, match="row 3 has 2 values"):
+        load(write_csv(tmp_path / "r.csv", "a,b,y\n1,2,0\n1,2\n"))
+    with pytest.raises(DataError, match="header row and at least one data row"):
+        load(write_csv(tmp_path / "h.csv", "a,b,y\n"))
+
+
+def test_csv_with_too_few_rows_cannot_train(tmp_path):
+    raw = load(write_csv(tmp_path / "few.csv", "a,b,y\n1,2,0\n3,4,1\n"))
+    with pytest.raises(DataError, match="few.csv has only 2 samples"):
+        prepare_data(raw, FACTS, "classification", 0.2, 0)
+
+
+# -- NPZ -------------------------------------------------------------------------------------------
+def test_npz_tables_and_images(tmp_path):
+    np.savez(tmp_path / "t.npz", x=np.random.rand(10, 2).astype(np.float32), y=np.arange(10) % 2)
+    raw = load(tmp_path / "t.npz")
+    assert raw.kind == "tabular" and raw.task == "classification" and raw.x.shape == (10, 2)
+    np.savez(tmp_path / "i.npz", x=np.full((6, 5, 5), 255, np.uint8), y=np.arange(6) % 3)
+    images = load(tmp_path / "i.npz")
+    assert images.kind == "image" and images.x.shape == (6, 1, 5, 5) and images.x.max() == 1.0
+
+
+def test_npz_regression_targets_are_floats(tmp_path):
+    np.savez(tmp_path / "r.npz", x=np.random.rand(8, 3), y=np.random.rand(8))
+    assert load(tmp_path / "r.npz").task == "regression"
+
+
+def test_npz_without_x_lists_what_is_there(tmp_path):
+    np.savez(tmp_path / "n.npz", data=np.zeros((3, 2)), labels=np.zeros(3))
+    with pytest.raises(DataError, match=r"n.npz: needs an array named 'x' \(arrays in the file: data, labels\)"):
+        load(tmp_path / "n.npz")
+
+
+def test_npz_with_mismatched_lengths_or_garbage_is_refused(tmp_path):
+    np.savez(tmp_path / "m.npz", x=np.zeros((4, 2)), y=np.zeros(3))
+    with pytest.raises(DataError, match="'y' has 3 samples but 'x' has 4"):
+        load(tmp_path / "m.npz")
+    (tmp_path / "g.npz").write_bytes(b"garbage")
+    with pytest.raises(DataError, match="g.npz: not a readable .npz archive"):
+        load(tmp_path / "g.npz")
+
+
+# -- image folders -----------------------------------------------------------------------------------
+def make_folder(root, sizes=None, mode="L"):
+    sizes = sizes or {}
+    for label in ("cat", "dog"):
+        (root / label).mkdir(parents=True)
+        for index in range(3):
+            size = sizes.get((label, index), (6, 4))
+            colour = 255 if label == "dog" else 0
+            Image.new(mode, size, colour if mode == "L" else (colour, 0, 0)).save(root / label / f"{index}.png")
+    return root
+
+
+def test_image_folder_gives_one_class_per_sub_folder(tmp_path):
+    raw = load(make_folder(tmp_path / "pets"))
+    assert raw.class_names == ["cat", "dog"] and raw.x.shape == (6, 1, 4, 6)
+    assert raw.y.tolist() == [0, 0, 0, 1, 1, 1] and raw.x[3].min() == 1.0
+
+
+def test_rgb_images_keep_three_channels_and_resize_to_the_input(tmp_path):
+    raw = load(make_folder(tmp_path / "pets", mode="RGB"))
+    assert raw.x.shape == (6, 3, 4, 6)
+    facts = NetworkFacts("x", (3, 8, 8), "float32", (2,))
+    data = prepare_data(raw, facts, "classification", 0.34, 0)
+    assert data.train_x.shape[1:] == (3, 8, 8)
+
+
+def test_a_broken_image_is_named(tmp_path):
+    root = make_folder(tmp_path / "pets")
+    (root / "dog" / "bad.png").write_bytes(b"\x89PNG not really")
+    with pytest.raises(DataError, match="pets/dog/bad.png: not a readable image"):
+        load(root)
+
+
+def test_an_image_of_another_size_is_named(tmp_path):
+    root = make_folder(tmp_path / "pets", sizes={("dog", 2): (5, 5)})
+    with pytest.raises(DataError, match="pets/dog/2.png: image is 5x5 but cat/0.png is 6x4"):
+        load(root)
+
+
+def test_an_empty_class_folder_is_named(tmp_path):
+    root = make_folder(tmp_path / "pets")
+    (root / "bird").mkdir()
+    with pytest.raises(DataError, match="pets/bird: sub-folder holds no images"):
+        load(root)
+
+
+# -- IDX ---------------------------------------------------------------------------------------------
+def write_idx(path, array, code=0x08):
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.astype(">u1").tobytes())
+
+
+def test_idx_images_with_labels_beside_them(tmp_path):
+    images = np.arange(5 * 3 * 4, dtype=np.uint8).reshape(5, 3, 4)
+    write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([1, 0, 1, 2, 0], np.uint8))
+    raw = load(tmp_path / "train-images-idx3-ubyte")
+    assert raw.x.shape == (5, 1, 3, 4) and raw.y.tolist() == [1, 0, 1, 2, 0]
+    assert raw.x[0, 0, 0, 1] == pytest.approx(1 / 255)
+
+
+def test_idx_without_its_labels_file_says_which_is_missing(tmp_path):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((2, 3, 3), np.uint8))
+    with pytest.raises(DataError, match="the labels file t10k-labels-idx1-ubyte is missing"):
+        load(tmp_path / "t10k-images-idx3-ubyte")
+
+
+def test_idx_with_a_wrong_magic_or_truncated_data_is_refused(tmp_path):
+    (tmp_path / "a-images-idx3-ubyte").write_bytes(b"\x01\x02\x08\x03")
+    with pytest.raises(DataError, match="wrong magic number"):
+        load(tmp_path / "a-images-idx3-ubyte")
+    write_idx(tmp_path / "b-images-idx3-ubyte", np.zeros((2, 3, 3), np.uint8))
+    data = (tmp_path / "b-images-idx3-ubyte").read_bytes()
+    (tmp_path / "b-images-idx3-ubyte").write_bytes(data[:-4])
+    with pytest.raises(DataError, match="holds 14 data bytes but its header promises 18"):
+        load(tmp_path / "b-images-idx3-ubyte")
+
+
+def test_idx_labels_that_do_not_match_the_images_are_refused(tmp_path):
+    write_idx(tmp_path / "c-images-idx3-ubyte", np.zeros((3, 2, 2), np.uint8))
+    write_idx(tmp_path / "c-labels-idx1-ubyte", np.zeros(2, np.uint8))
+    with pytest.raises(DataError, match="c-labels-idx1-ubyte: holds"):
+        load(tmp_path / "c-images-idx3-ubyte")
+
+
+def test_an_unknown_file_kind_is_refused(tmp_path):
+    (tmp_path / "d.txt").write_text("1,2\n")
+    with pytest.raises(DataError, match="d.txt: unknown kind of data file"):
+        load(tmp_path / "d.txt")
