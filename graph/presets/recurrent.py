@@ -38,7 +38,9 @@ FORECAST_OPTIONS = (
 )
 
 SEQ2SEQ_OPTIONS = (
-    _steps(8, "Tokens per sequence (in and out)."),
+    # The reverse data set has 2,000 sequences: at 5 tokens the model generalises (~90% of
+    # tokens right on held-out data); longer sequences are mostly memorised.
+    _steps(5, "Tokens per sequence (in and out)."),
     Param("vocab_size", "int", 10, "Number of different tokens.", minimum=2, maximum=1 << 20),
     Param("embedding_dim", "int", 16, "Size of the vector that stands for each token.", minimum=1, maximum=MAX_HIDDEN),
     _hidden(64),
