@@ -7,9 +7,10 @@ LeNet-5, torchvision's layout with in-place ReLU for ResNet-18; same parameter
 count, checked). One step = forward, cross-entropy, backward, SGD with momentum.
 CPU, single-threaded so other processes disturb less. The two models are timed
 in alternation (order swapped every round) and each round's per-step time is
-kept (a control row times two hand-written LeNet-5s against each other: how far
-it lands from 1.0 is the noise of the machine); the ratio is the median over rounds of generated / hand-written time (a paired
-figure, steadier than a ratio of medians when the machine's load drifts; both shown).
+kept; the ratio is the median over rounds of generated / hand-written time (a
+paired figure, steadier than a ratio of medians when the machine's load drifts;
+both are shown). A control row times two hand-written LeNet-5s against each
+other: how far it lands from 1.0 is the noise of the machine.
 
 Run: ``python bench/bench_generated_vs_handwritten.py [rounds]`` (default 21).
 """
