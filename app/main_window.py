@@ -129,8 +129,8 @@ class MainWindow(QMainWindow):
         # The bottom docks span the full width; the side docks stop above them.
         self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [230, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([training], [400], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [200, 270], Qt.Orientation.Horizontal)
+        self.resizeDocks([training], [380], Qt.Orientation.Vertical)
         training.raise_()
         self.editor.selection_changed.connect(self.inspector.set_selection)
         self.editor.attach_palette(self.palette_widget)

@@ -168,9 +168,12 @@ class BatchLossPlot(_TimedPlot):
 class EpochPlot(_TimedPlot):
     """Per-epoch metrics, one curve per metric name that appears (with a legend)."""
 
-    def __init__(self, scheduler: RedrawScheduler, title: str, y_label: str, names: tuple[str, ...]):
+    def __init__(
+        self, scheduler: RedrawScheduler, title: str, y_label: str, names: tuple[str, ...], legend_at_bottom=False
+    ):
         self.widget = _make_plot(title, "epoch", y_label)
-        self.widget.addLegend(offset=(-10, 10))
+        # Losses fall and scores rise: each legend goes where its curves usually are not.
+        self.widget.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))
         self.names = names
         self.series: dict[str, Series] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
