@@ -1,0 +1,89 @@
+"""The exported train.py runs on its own: plainly, and under torchrun with two CPU processes (gloo)."""
+
+import csv
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from backend.exporters.common import ExportError
+from backend.exporters.script_export import export_script
+from graph.network import Network
+from graph.presets import build_preset
+from graph.project import Project
+
+
+def run_script(path, *args, torchrun=False, timeout=240):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2"] if torchrun else [sys.executable]
+    done = subprocess.run(
+        [*launcher, str(path), "--epochs", "1", "--out", str(path.parent / "out"), "--device", "cpu", *args],
+        cwd=path.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with (path.parent / "out" / "metrics.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert (path.parent / "out" / "model.pt").exists()
+    return rows
+
+
+def tabular_project(dataset, features, outputs, **training):
+    project = Project(name="tab")
+    net = Network("net")
+    net.chain(
+        net.add("Input", shape=(features,)),
+        net.add("Linear", out_features=16),
+        net.add("ReLU"),
+        net.add("Linear", out_features=outputs),
+        net.add("Output"),
+    )
+    project.add_network(net)
+    project.training.update({"dataset": dataset, "lr": 0.01, **training})
+    return project
+
+
+def test_lenet5_script_trains_an_epoch(tmp_path):
+    export_script(build_preset("lenet5"), tmp_path / "train.py")
+    text = (tmp_path / "train.py").read_text()
+    assert "class Lenet5(nn.Module)" in text and "load_digits" in text and "DistributedSampler" in text
+    rows = run_script(tmp_path / "train.py", "--batch-size", "128")
+    assert len(rows) == 1 and math.isfinite(float(rows[0]["train_loss"])) and float(rows[0]["val_accuracy"]) > 0.2
+
+
+@pytest.mark.slow
+def test_mlp_script_runs_under_torchrun_with_two_processes(tmp_path):
+    export_script(build_preset("mlp"), tmp_path / "train.py")
+    rows = run_script(tmp_path / "train.py", "--batch-size", "64", torchrun=True)
+    assert len(rows) == 1 and math.isfinite(float(rows[0]["train_loss"]))
+
+
+def test_regression_script_reports_r2_with_the_course_momentum(tmp_path):
+    project = tabular_project("diabetes", 10, 1, optimizer="momentum_ema", lr=0.1)
+    export_script(project, tmp_path / "train.py")
+    assert "class MomentumEMA(torch.optim.Optimizer)" in (tmp_path / "train.py").read_text()
+    rows = run_script(tmp_path / "train.py")
+    assert set(rows[0]) == {"epoch", "train_loss", "val_loss", "r2"} and math.isfinite(float(rows[0]["val_loss"]))
+
+
+def test_csv_data_with_word_labels_runs(tmp_path):
+    lines = ["a,b,kind"] + [f"{i % 7},{(i * 3) % 5},{'cat' if i % 2 else 'dog'}" for i in range(40)]
+    (tmp_path / "pets.csv").write_text("\n".join(lines) + "\n")
+    export_script(tabular_project(str(tmp_path / "pets.csv"), 2, 2), tmp_path / "train.py")
+    rows = run_script(tmp_path / "train.py")
+    assert 0.0 <= float(rows[0]["val_accuracy"]) <= 1.0
+
+
+def test_generative_projects_are_refused_with_a_clear_message(tmp_path):
+    with pytest.raises(ExportError, match="supports classification, regression and sequence tasks"):
+        export_script(build_preset("vae"), tmp_path / "train.py")
+
+
+def test_a_project_that_cannot_train_is_an_export_error(tmp_path):
+    with pytest.raises(ExportError, match="wine has 13 features"):
+        export_script(tabular_project("wine", 4, 3), tmp_path / "train.py")
