@@ -1,0 +1,106 @@
+"""Training-loop overhead: the engine's samples/s against a minimal hand-written PyTorch loop.
+
+Both loops train the same generated model on the same prepared tensors with the
+same optimizer; the ratio engine/hand-written should be >= 0.95 (DESIGN.md).
+CPU cases: LeNet-5 and ResNet-18 on digits at 32x32. ``--gpu`` (CUDA only):
+ResNet-18 at 224x224 (digits resized, three channels), batch 256, bf16 autocast
+and channels-last, plus ``--compile`` for torch.compile on both sides.
+
+    PYTHONPATH=. python bench/bench_training_loop.py [--gpu] [--compile] [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+
+from backend.compiler import build_models
+from backend.training import TrainingSession
+from graph.presets import build_preset
+
+
+def engine_rate(project, overrides: dict, steps: int) -> tuple[float, TrainingSession]:
+    """Samples/s of TrainingSession.run over `steps` batches (no validation)."""
+    session = TrainingSession(project, {**overrides, "epochs": 1, "max_batches": steps, "val_split": 0.0})
+    sync(session.settings.device)
+    start = time.perf_counter()
+    result = session.run()
+    sync(session.settings.device)
+    elapsed = time.perf_counter() - start
+    assert result.status == "finished", result.message
+    return steps * session.batch_size / elapsed, session
+
+
+def hand_rate(project, session: TrainingSession, steps: int, compile_model: bool) -> float:
+    """Samples/s of the loop anyone would write by hand, on the engine's data and settings."""
+    device, settings = session.settings.device, session.settings
+    torch.manual_seed(0)
+    model = build_models(project)[0][next(iter(project.networks))].to(device)
+    if settings.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    runner = torch.compile(model) if compile_model else model
+    optimizer = torch.optim.Adam(model.parameters(), lr=session.config["lr"])
+    x_all, y_all, size = session.data.train_x, session.data.train_y, session.batch_size
+    order = torch.randperm(len(x_all)).to(device)
+    sync(device)
+    start = time.perf_counter()
+    for step in range(steps):
+        index = order[(step * size) % (len(x_all) - size + 1) :][:size]
+        x, y = x_all[index], y_all[index]
+        if settings.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with settings.autocast():
+            loss = F.cross_entropy(runner(x).float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    sync(device)
+    return steps * size / (time.perf_counter() - start)
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def compare(label: str, project, overrides: dict, steps: int, compile_model: bool = False, rounds: int = 3) -> None:
+    engine_rate(project, overrides, 2)  # warm-up: allocator, kernels, compilation
+    engine, hand = [], []
+    session = None
+    for _ in range(rounds):  # interleaved so a busy machine slows both alike
+        rate, session = engine_rate(project, overrides, steps)
+        engine.append(rate)
+        hand.append(hand_rate(project, session, steps, compile_model))
+    best_engine, best_hand = max(engine), max(hand)
+    print(
+        f"{label:<44} engine {best_engine:9.1f} samples/s   hand-written {best_hand:9.1f} samples/s   "
+        f"ratio {best_engine / best_hand:.3f} (target >= 0.95)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gpu", action="store_true", help="ResNet-18 at 224x224 on CUDA, bf16 + channels-last")
+    parser.add_argument("--compile", action="store_true", help="with --gpu: torch.compile both loops")
+    parser.add_argument("--steps", type=int, default=20, help="batches per measurement")
+    args = parser.parse_args()
+    if args.gpu:
+        if not torch.cuda.is_available():
+            print("no CUDA GPU here: the --gpu benchmark was skipped")
+            return
+        project = build_preset("resnet", {"depth": 18, "in_channels": 3, "image_size": 224})
+        overrides = {"device": "cuda", "batch_size": 256, "amp": True, "channels_last": True, "compile": args.compile}
+        label = "ResNet-18 224x224 b256 bf16 channels-last" + (" compiled" if args.compile else "")
+        compare(label, project, overrides, args.steps, args.compile)
+        return
+    cpu = {"device": "cpu"}
+    compare("LeNet-5 on digits 32x32, batch 64, CPU", build_preset("lenet5"), {**cpu, "batch_size": 64}, args.steps)
+    resnet = build_preset("resnet", {"depth": 18, "image_size": 32})
+    compare("ResNet-18 on digits 32x32, batch 32, CPU", resnet, {**cpu, "batch_size": 32}, max(4, args.steps // 4))
+
+
+if __name__ == "__main__":
+    main()
