@@ -2,14 +2,13 @@
 
 import sys
 
-if sys.version_info < (3, 12):
-    # PySide6 6.12 returns None, True and False from C++ methods without adding a
-    # reference (it relies on Python 3.12's immortal singletons). On 3.11 every such
-    # call steals one reference, and after a few thousand calls the interpreter aborts
-    # with "deallocating None" (or True/False). Give the singletons a reference count
-    # that can never run out.
-    import ctypes
+from PySide6 import __version_info__ as _pyside_version
 
-    for _singleton in (None, True, False, NotImplemented, Ellipsis):
-        ctypes.c_ssize_t.from_address(id(_singleton)).value += 1 << 40
-    del _singleton
+if sys.version_info < (3, 12) and _pyside_version[:2] >= (6, 12):
+    # PySide6 6.12 returns None/True/False from C++ calls without adding a reference
+    # (it relies on Python 3.12's immortal objects); on 3.11 the interpreter aborts
+    # after a few thousand calls. pyproject.toml pins <6.12 there; say so if it was bypassed.
+    raise ImportError(
+        "NetCanvas needs PySide6-Essentials < 6.12 on Python 3.11 "
+        "(6.12 crashes the interpreter there): pip install 'PySide6-Essentials<6.12'"
+    )

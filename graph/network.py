@@ -104,6 +104,11 @@ class Network:
         self._graph: nx.MultiDiGraph | None = None
         self._next_id = 1
         self.blocks: dict = {}  # the project's block definitions, shared (set by Project)
+        self._name_index: dict[str, Node] | None = None
+        self._incoming: dict[str, list[Edge]] | None = None
+        self._incoming_size = 0
+        self._graph_size = (0, 0)
+        self._next_suffix: dict[str, int] = {}  # hint only: unique_name still checks every candidate
 
     # -- listeners -----------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -114,30 +119,78 @@ class Network:
             self._listeners.remove(listener)
 
     def _emit(self, event: str, **payload: Any) -> None:
-        self._graph = None
+        self._sync_indexes(event, payload)
         for listener in list(self._listeners):
             listener(event, payload)
+
+    def _sync_indexes(self, event: str, payload: dict) -> None:
+        """Keep the networkx view and lookup tables in step with one change (O(1) each)."""
+        names = self._name_index
+        if names is not None:
+            if event == "node_added":
+                names[payload["node"].name] = payload["node"]
+            elif event == "node_removed":
+                names.pop(payload["node"].name, None)
+            elif event == "node_renamed":
+                names.pop(payload["old"], None)
+                names[payload["node"].name] = payload["node"]
+        graph = self._graph
+        if event == "edge_added":
+            edge = payload["edge"]
+            self._incoming = None
+            if graph is not None:
+                graph.add_edge(edge.src, edge.dst, key=edge.key, edge=edge)
+        elif event == "edge_removed":
+            edge = payload["edge"]
+            self._incoming = None
+            if graph is not None and graph.has_edge(edge.src, edge.dst, edge.key):
+                graph.remove_edge(edge.src, edge.dst, key=edge.key)
+        elif event == "node_added" and graph is not None:
+            graph.add_node(payload["node"].id)
+        elif event == "node_removed" and graph is not None and payload["node"].id in graph:
+            graph.remove_node(payload["node"].id)
+        if graph is not None:
+            self._graph_size = (len(self.nodes), len(self.edges))
 
     # -- queries -------------------------------------------------------------------
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """A networkx view (nodes by id, one edge per `Edge`), rebuilt after changes."""
-        if self._graph is None:
-            g = nx.MultiDiGraph()
-            g.add_nodes_from(self.nodes)
+        """A networkx view (nodes by id, one edge per `Edge`), kept in step with every change.
+
+        Files fill `nodes` and `edges` directly, so a view whose size disagrees is rebuilt.
+        """
+        if self._graph is None or self._graph_size != (len(self.nodes), len(self.edges)):
+            graph = nx.MultiDiGraph()
+            graph.add_nodes_from(self.nodes)
             for edge in self.edges:
-                g.add_edge(edge.src, edge.dst, key=edge.key, edge=edge)
-            self._graph = g
+                graph.add_edge(edge.src, edge.dst, key=edge.key, edge=edge)
+            self._graph = graph
+            self._graph_size = (len(self.nodes), len(self.edges))
         return self._graph
 
+    def _names(self) -> dict[str, Node]:
+        """Name -> node, rebuilt lazily (files may fill `nodes` directly, so check its size too)."""
+        index = self._name_index
+        if index is None or len(index) != len(self.nodes):
+            index = {node.name: node for node in self.nodes.values()}
+            self._name_index = index
+        return index
+
     def node_by_name(self, name: str) -> Node | None:
-        for node in self.nodes.values():
-            if node.name == name:
-                return node
-        return None
+        node = self._names().get(name)
+        return node if node is not None and node.name == name and node.id in self.nodes else None
 
     def edges_into(self, node_id: str, port: str | None = None) -> list[Edge]:
-        return [e for e in self.edges if e.dst == node_id and (port is None or e.dst_port == port)]
+        """Edges into a node (or one of its ports), in `edges` order."""
+        incoming = self._incoming
+        if incoming is None or self._incoming_size != len(self.edges):
+            incoming = {}
+            for edge in self.edges:
+                incoming.setdefault(edge.dst, []).append(edge)
+            self._incoming = incoming
+            self._incoming_size = len(self.edges)
+        found = incoming.get(node_id, [])
+        return [e for e in found if e.dst_port == port] if port is not None else list(found)
 
     def edges_from(self, node_id: str, port: str | None = None) -> list[Edge]:
         return [e for e in self.edges if e.src == node_id and (port is None or e.src_port == port)]
@@ -153,10 +206,11 @@ class Network:
         if stem[0].isdigit():
             stem = "l" + stem
         stem = re.sub(r"\d+$", "", stem) or stem
-        names = {n.name for n in self.nodes.values()}
-        index = 1
+        names = self._names()
+        index = self._next_suffix.get(stem, 1)
         while f"{stem}{index}" in names or not is_valid_name(f"{stem}{index}"):
             index += 1
+        self._next_suffix[stem] = index
         return f"{stem}{index}"
 
     def input_nodes(self) -> list[Node]:
@@ -198,14 +252,18 @@ class Network:
             raise PortError(f"'{dst.name}' has no input port '{edge.dst_port}'")
         if edge.src == edge.dst:
             raise CycleError(f"connecting '{src.name}' to itself would make a cycle")
-        if edge in self.edges:
+        if self.graph.has_edge(edge.src, edge.dst, edge.key):
             raise DuplicateEdgeError(f"'{src.name}' is already connected to '{dst.name}'.{edge.dst_port}")
         if nx.has_path(self.graph, edge.dst, edge.src):
             raise CycleError(
                 f"connecting '{src.name}' to '{dst.name}' would make a cycle: '{dst.name}' already feeds '{src.name}'"
             )
         capacity = self.port_capacity(dst, edge.dst_port)
-        taken = self.edges_into(edge.dst, edge.dst_port)
+        taken = [
+            data["edge"]
+            for _, _, data in self.graph.in_edges(edge.dst, data=True)
+            if data["edge"].dst_port == edge.dst_port
+        ]
         if capacity is not None and len(taken) >= capacity:
             sender = self.nodes[taken[0].src].name
             raise PortOccupiedError(
@@ -238,6 +296,7 @@ class Network:
             items.insert(index, (node.id, node))
             self.nodes.clear()
             self.nodes.update(items)
+            self._graph = None  # node order decides ties in topological order: rebuild in the new order
         self._emit("node_added", node=node)
         for edge in edges or []:
             self.edges.append(edge)
