@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from graph.network import Network, Node
-from graph.params import ParamError
+from graph.params import ParamError, Ref
 from graph.project import BlockDefinition, Project
 from graph.registry import BLOCK_TYPE, get_spec
 from graph.shapes import format_shape
@@ -140,7 +140,11 @@ class _Generator:
         shapes = result.inputs
         ctor = spec.build(shapes, params) if spec.build else None
         module = f"self.{node.name}" if ctor is not None else ""
-        ctx = ForwardContext(module=module, inputs=inputs, outputs=outs, params=params, shapes=shapes)
+        # In forward, a block parameter is read from the instance (stored by __init__).
+        forward_params = {k: Ref(f"self.{v.name}") if isinstance(v, Ref) else v for k, v in params.items()}
+        ctx = ForwardContext(
+            module=module, inputs=inputs, outputs=outs, params=forward_params, shapes=shapes, out_shapes=result.outputs
+        )
         return ctor, spec.forward(ctx)
 
     # -- classes -------------------------------------------------------------------------------
@@ -148,6 +152,9 @@ class _Generator:
         """The class name for this block instance, generating the class on first use."""
         definition = self.blocks[node.params["block"]]
         init, forward, comments = self.body(definition.body, result.inner, definition)
+        forward_text = "\n".join(forward)
+        stored = [f"self.{p.name} = {p.name}" for p in definition.params if f"self.{p.name}" in forward_text]
+        init = stored + init
         variants = self.block_classes.setdefault(definition.name, [])
         for index, (v_init, v_forward_comments, name) in enumerate(variants):
             v_forward = v_forward_comments[0]

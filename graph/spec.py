@@ -52,6 +52,8 @@ class ForwardContext:
         outputs: per output port, the variable to assign (``_`` when unused).
         params: parameter values (may hold `Ref`).
         shapes: per input port, the input shapes.
+        out_shapes: per output port, the inferred output shape (for templates that
+            must write a size, e.g. Reshape, without computing with a `Ref`).
     """
 
     module: str
@@ -59,6 +61,7 @@ class ForwardContext:
     outputs: dict[str, str]
     params: dict[str, Any]
     shapes: Inputs
+    out_shapes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def x(self) -> str:

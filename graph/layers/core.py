@@ -136,9 +136,7 @@ register(
         infer=_reshape_infer,
         build=None,
         forward=lambda ctx: [
-            f"{ctx.out} = {ctx.x}.reshape({ctx.x}.size(0), "
-            + ", ".join(str(s) for s in _reshape_infer(ctx.shapes, ctx.params))
-            + ")"
+            f"{ctx.out} = {ctx.x}.reshape({ctx.x}.size(0), " + ", ".join(str(s) for s in ctx.out_shapes["out"]) + ")"
         ],
         face=("shape",),
     )

@@ -125,3 +125,18 @@ def test_dead_branches_are_left_out():
     assert "unused" not in source
     with torch.no_grad():
         assert build_model(project)(*example_inputs(net)).shape == (2, 3)
+
+
+def test_block_parameters_used_in_forward_are_read_from_the_instance():
+    project = Project(name="repeat")
+    body = Network("Repeat")
+    project.add_block(BlockDefinition("Repeat", body, (Param("steps", "int", 4, minimum=1),), ""))
+    body.chain(
+        body.add("Input", name="v", shape=(8,)), body.add("RepeatVector", times="$steps"), body.add("Output", name="y")
+    )
+    net = project.add_network(Network("net"))
+    net.chain(net.add("Input", name="f", shape=(8,)), net.add("Block", block="Repeat", steps=3), net.add("Output"))
+    source = generate(project).source
+    assert "self.steps = steps" in source and "repeat(1, self.steps, 1)" in source
+    with torch.no_grad():
+        assert build_model(project)(*example_inputs(net)).shape == (2, 3, 8)
