@@ -10,10 +10,12 @@ Pasted nodes get fresh ids and unique names and are offset from the originals.
 
 from __future__ import annotations
 
+import atexit
 import json
 from typing import Any
 
 from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QGuiApplication
 
 from graph.network import ConnectionError_, Edge, Network, Node, coerce_node_params, is_valid_name
 from graph.params import ParamError, to_json_value
@@ -59,6 +61,25 @@ def to_mime(payload: dict[str, Any]) -> QMimeData:
     mime.setData(NODES_MIME, text.encode("utf-8"))
     mime.setText(text)
     return mime
+
+
+def put_on_clipboard(payload: dict[str, Any]) -> None:
+    """Copy nodes to the system clipboard (and make sure it is emptied before Python exits)."""
+    global _clear_registered
+    QGuiApplication.clipboard().setMimeData(to_mime(payload))
+    if not _clear_registered:
+        atexit.register(_clear_clipboard)
+        _clear_registered = True
+
+
+_clear_registered = False
+
+
+def _clear_clipboard() -> None:
+    # The clipboard owns our QMimeData; left there, Qt deletes it in its own exit
+    # handlers after the interpreter is gone and the process dies with a segfault.
+    if QGuiApplication.instance() is not None:
+        QGuiApplication.clipboard().clear()
 
 
 def from_mime(mime: QMimeData | None) -> dict[str, Any] | None:

@@ -372,7 +372,7 @@ class EditorWidget(QWidget):
         scene = self.scene()
         ids = scene.selected_node_ids() if scene is not None else []
         if ids:
-            QGuiApplication.clipboard().setMimeData(clipboard.to_mime(clipboard.copy_payload(scene.network, ids)))
+            clipboard.put_on_clipboard(clipboard.copy_payload(scene.network, ids))
             self._paste_count = 0
             self.status_message.emit(f"Copied {len(ids)} node(s)")
 

@@ -15,10 +15,9 @@ form re-reads the project on that signal, so undo and redo update it too.
 from __future__ import annotations
 
 import sys
-import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -101,10 +100,13 @@ class SetTrainingValue(QUndoCommand):
 
 
 class _CudaProbe(QObject):
-    """Finds out once, off the GUI thread, whether PyTorch sees a CUDA GPU (importing torch takes a while).
+    """Finds out once whether PyTorch sees a CUDA GPU.
 
-    One probe serves the whole process and outlives every window, so a window closed
-    while the probe runs cannot be called back after it is gone.
+    Importing torch takes a second or two, so the probe runs from the event loop
+    after the window is up rather than while it is being built. It runs on the GUI
+    thread on purpose: importing torch on a second thread while the GUI thread
+    imports backend modules can deadlock on the import locks. One probe serves the
+    whole process and outlives every window.
     """
 
     found = Signal(bool)
@@ -122,7 +124,7 @@ class _CudaProbe(QObject):
         if torch is not None:
             self._report(bool(torch.cuda.is_available()))
             return
-        threading.Thread(target=self._probe, name="netcanvas-cuda-probe", daemon=True).start()
+        QTimer.singleShot(0, self._probe)
 
     def _probe(self) -> None:
         try:
