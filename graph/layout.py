@@ -23,6 +23,11 @@ NODE_GAP_LR = 120.0
 LAYER_GAP_TB = 140.0
 NODE_GAP_TB = 230.0
 SWEEPS = 3
+# Long chains wrap into bands (rows for LR, columns for TB) like lines of text, so a
+# LeNet-5 fits a canvas at a readable zoom instead of one 4,000-pixel row.
+WRAP_AFTER = 8  # fewer layers than this never wrap
+BAND_GAP = 110.0  # extra space between bands, for the edge that returns to the next band
+TARGET_ASPECT = 2.2  # width : height of a typical canvas viewport
 
 Positions = dict[str, tuple[float, float]]
 
@@ -110,17 +115,41 @@ def _sweep(layers: list[list[str]], neighbours: dict[str, list[str]], slot: dict
         slot.update(_offsets(layer))
 
 
-def auto_layout(network: Network, direction: str = "LR") -> Positions:
+def wrap_length(layer_sizes: list[int], direction: str = "LR") -> int:
+    """How many layers go in one band, so the whole drawing is about `TARGET_ASPECT` wide.
+
+    Returns the number of layers when the network is short enough not to wrap.
+    """
+    count = len(layer_sizes)
+    if count < WRAP_AFTER:
+        return max(count, 1)
+    layer_gap, node_gap = (LAYER_GAP_LR, NODE_GAP_LR) if direction == "LR" else (LAYER_GAP_TB, NODE_GAP_TB)
+    best, best_error = count, float("inf")
+    for band_count in range(1, count // 3 + 1):
+        per_band = -(-count // band_count)  # ceil: bands as even as they can be
+        bands = [layer_sizes[i : i + per_band] for i in range(0, count, per_band)]
+        along = per_band * layer_gap
+        across = sum(max(band) * node_gap + BAND_GAP for band in bands)
+        aspect = along / across if direction == "LR" else across / along
+        error = abs(aspect - TARGET_ASPECT) / TARGET_ASPECT
+        if error < best_error - 1e-9:
+            best, best_error = per_band, error
+    return best
+
+
+def auto_layout(network: Network, direction: str = "LR", wrap: bool = True) -> Positions:
     """Positions (x, y) of every node, by node id.
 
     Args:
         network: the network to lay out (not changed).
         direction: ``"LR"`` flows left to right (layers are columns), ``"TB"`` top to
             bottom (layers are rows).
+        wrap: let a long network continue in a new band (see `wrap_length`).
 
     Returns:
-        A dict node id -> (x, y) in scene pixels; the first layer is at 0 and each
-        layer is centred on 0 across the flow.
+        A dict node id -> (x, y) in scene pixels; the first layer of each band is at 0
+        along the flow; the first band is centred on 0 across it, and later bands
+        follow below (LR) or to the right (TB).
 
     Raises:
         ValueError: `direction` is neither ``"LR"`` nor ``"TB"``.
@@ -138,18 +167,27 @@ def auto_layout(network: Network, direction: str = "LR") -> Positions:
         else:
             _sweep(layers[-2::-1], succs, slot)
     layer_gap, node_gap = (LAYER_GAP_LR, NODE_GAP_LR) if direction == "LR" else (LAYER_GAP_TB, NODE_GAP_TB)
+    sizes = [len(layer) for layer in layers]
+    per_band = wrap_length(sizes, direction) if wrap else max(len(layers), 1)
     positions: Positions = {}
-    for depth, layer in enumerate(layers):
-        along = depth * layer_gap
-        for node_id in layer:
-            across = slot[node_id] * node_gap
-            positions[node_id] = (along, across) if direction == "LR" else (across, along)
+    centre = previous_half = 0.0
+    for first in range(0, len(layers), per_band):
+        band = layers[first : first + per_band]
+        half = (max(len(layer) for layer in band) - 1) / 2 * node_gap
+        if first:
+            centre += previous_half + node_gap + BAND_GAP + half
+        previous_half = half
+        for depth, layer in enumerate(band):
+            along = depth * layer_gap
+            for node_id in layer:
+                across = centre + slot[node_id] * node_gap
+                positions[node_id] = (along, across) if direction == "LR" else (across, along)
     return positions
 
 
-def apply_layout(network: Network, direction: str = "LR") -> Positions:
+def apply_layout(network: Network, direction: str = "LR", wrap: bool = True) -> Positions:
     """Lay out `network` and move its nodes there; returns the old positions (for undo)."""
     old = {node_id: node.position for node_id, node in network.nodes.items()}
-    for node_id, position in auto_layout(network, direction).items():
+    for node_id, position in auto_layout(network, direction, wrap).items():
         network.move_node(node_id, position)
     return old

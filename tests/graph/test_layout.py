@@ -125,7 +125,35 @@ def test_a_large_grid_gets_distinct_positions_in_flow_order():
             if layer:
                 net.edges.append(Edge(f"n{layer - 1}_{column}", "out", node_id, "x"))
                 net.edges.append(Edge(f"n{layer - 1}_{(column + 1) % width}", "out", node_id, "x"))
-    positions = auto_layout(net)
+    positions = auto_layout(net, wrap=False)
     assert len(set(positions.values())) == width * depth
     for edge in net.edges:
         assert positions[edge.src][0] < positions[edge.dst][0]
+
+
+def test_a_long_chain_wraps_into_even_bands_that_read_left_to_right():
+    net = Network("lenet_like")
+    nodes = [net.add("Input", name="image", shape=(8,))]
+    nodes += [net.add("Linear", out_features=8) for _ in range(12)]
+    nodes.append(net.add("Output", name="logits"))
+    net.chain(*nodes)
+    positions = auto_layout(net)
+    rows: dict[float, list[float]] = {}
+    for node in nodes:
+        x, y = positions[node.id]
+        rows.setdefault(y, []).append(x)
+    assert [len(xs) for xs in rows.values()] == [5, 5, 4]  # 14 layers in three even bands
+    assert list(rows) == sorted(rows)  # bands stack downwards
+    for xs in rows.values():
+        assert xs == sorted(xs) and xs[0] == 0.0  # each band starts at the left and flows right
+    xs = [x for x, _ in positions.values()]
+    ys = [y for _, y in positions.values()]
+    assert (max(xs) - min(xs)) < 3 * (max(ys) - min(ys))  # about as wide as a canvas, not a ribbon
+
+
+def test_short_networks_do_not_wrap():
+    net = Network("short")
+    nodes = [net.add("Input", name="x_in", shape=(8,))]
+    nodes += [net.add("Linear", out_features=8) for _ in range(4)]
+    net.chain(*nodes)
+    assert {y for _, y in auto_layout(net).values()} == {0.0}
