@@ -54,7 +54,8 @@ def test_presets_lists_every_preset_with_its_options_and_defaults(capsys):
     listed = [line.split()[0] for line in out.splitlines() if not line.startswith(" ")]
     assert listed == list(PRESETS)
     assert "--set depth=18  (18, 34, 50, 101, 152)" in out
-    assert "--set batch_norm=false" in out
+    batch_norm = str(PRESETS["vgg"].option("batch_norm").default).lower()
+    assert f"--set batch_norm={batch_norm}" in out
 
 
 def test_new_writes_a_project_that_loads(capsys, lenet):
