@@ -21,7 +21,12 @@ from graph.project import Project
 from graph.project_io import load_project, save_project
 from graph.validation import validate_project
 
-CONTRACT = Path("/work/shared/tools/check-cli-contract")
+# The contract script lives in the shared folder beside the checkout (CI lays a copy there).
+_CONTRACT_PLACES = [Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")]
+CONTRACT = next(
+    (place / "tools/check-cli-contract" for place in _CONTRACT_PLACES if (place / "tools/check-cli-contract").exists()),
+    _CONTRACT_PLACES[0] / "tools/check-cli-contract",
+)
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
