@@ -189,10 +189,13 @@ class _Walker:
         return list(nx.topological_sort(acyclic))
 
     def _generations(self) -> list[str]:
-        """Topological order, the same as ``nx.topological_sort`` gives (generation by generation).
+        """Topological order that follows each chain to its end before starting the next.
 
-        A plain Kahn walk over the edge list: building the networkx view and sorting it
-        costs several times more on the 10,000-node graphs the editor must stay fast on.
+        Depth-first (a Kahn walk with a stack): a residual block reads main path,
+        then shortcut, then the Add, as people write it, instead of interleaving the two
+        branches line by line. Ties go to the node or edge added first, so the order is
+        deterministic. A plain walk over the edge list: building the networkx view
+        costs more than this on the 10,000-node graphs the editor must stay fast on.
         Nodes on or after a cycle are left out; the caller then reports the cycle.
         """
         nodes = self.network.nodes
@@ -203,17 +206,18 @@ class _Walker:
                 targets = children[edge.src]
                 targets[edge.dst] = targets.get(edge.dst, 0) + 1
                 indegree[edge.dst] += 1
-        generation = [node_id for node_id, count in indegree.items() if count == 0]
+        stack = [node_id for node_id, count in indegree.items() if count == 0]
+        stack.reverse()
         order: list[str] = []
-        while generation:
-            order += generation
-            following = []
-            for node_id in generation:
-                for child, count in children[node_id].items():
-                    indegree[child] -= count
-                    if indegree[child] == 0:
-                        following.append(child)
-            generation = following
+        while stack:
+            node_id = stack.pop()
+            order.append(node_id)
+            ready = []
+            for child, count in children[node_id].items():
+                indegree[child] -= count
+                if indegree[child] == 0:
+                    ready.append(child)
+            stack.extend(reversed(ready))
         return order
 
     def _resolve_params(self, node: Node, params_spec) -> dict[str, Any] | None:
