@@ -297,26 +297,15 @@ class UngroupCommand(NetworkCommand):
         undo_ungroup(self.document.project, self.plan)
 
 
-class AutoLayoutCommand(NetworkCommand):
-    """Move every node to where `graph.layout.auto_layout` puts it, in one step."""
+class AutoLayoutCommand(MoveNodesCommand):
+    """Move every node to where `graph.layout.auto_layout` puts it, in one step (never merged)."""
 
     def __init__(self, document, network_name: str, direction: str = "LR", origin: tuple[float, float] = (0.0, 0.0)):
-        super().__init__(
-            document, network_name, "Auto-layout " + ("left to right" if direction == "LR" else "top down")
-        )
-        network = self.network
+        network = document.project.networks[network_name]
         positions = auto_layout(network, direction)
-        self.moves = {
+        moves = {
             node_id: (network.nodes[node_id].position, (x + origin[0], y + origin[1]))
             for node_id, (x, y) in positions.items()
         }
-
-    def redo(self) -> None:
-        network = self.network
-        for node_id, (_, new) in self.moves.items():
-            network.move_node(node_id, new)
-
-    def undo(self) -> None:
-        network = self.network
-        for node_id, (old, _) in self.moves.items():
-            network.move_node(node_id, old)
+        super().__init__(document, network_name, moves)
+        self.setText("Auto-layout " + ("left to right" if direction == "LR" else "top down"))

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from backend.cli import CommandError, UsageError
+from backend.cli.cmd_new import parse_settings
 from graph.params import ParamError
 from graph.project_io import ProjectFileError
 
@@ -26,20 +27,10 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _parse_settings(items: list[str]) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set needs K=V, got {item!r}")
-        settings[key.strip()] = value.strip()
-    return settings
-
-
 def run(args: argparse.Namespace) -> int:
     if args.project and args.preset:
         raise UsageError("give a PROJECT file or --preset, not both")
-    options = _parse_settings(args.settings)
+    options = parse_settings(args.settings)
     screenshot = None
     if args.screenshot:
         screenshot = Path(args.screenshot)
