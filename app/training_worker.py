@@ -15,6 +15,7 @@ thread-safe methods (the worker's thread is busy inside ``session.run``).
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -168,6 +169,7 @@ class TrainingController(QObject):
         self.worker: TrainingWorker | None = None
         self.paused = False
         self.last_session = None  # the last session that ran (its trained models can be saved)
+        self._gc_frozen = False  # see _on_batches
 
     @property
     def running(self) -> bool:
@@ -233,6 +235,12 @@ class TrainingController(QObject):
     # -- relays (GUI thread: queued from the worker) --------------------------------------------
     @Slot(object)
     def _on_batches(self, update: BatchUpdate) -> None:
+        if not self._gc_frozen:
+            # Once batches flow, park every object alive now (the app, the model, the data) in
+            # the GC's permanent generation. A full collection otherwise walks all of them,
+            # 150-400 ms with the GIL held, and the window freezes that long mid-training.
+            gc.freeze()
+            self._gc_frozen = True
         self.batches.emit(update)
 
     @Slot(object)
@@ -271,4 +279,7 @@ class TrainingController(QObject):
         # The thread has ended, so dropping the last references deletes both objects from here.
         self.thread, self.worker = None, None
         self.paused = False
+        if self._gc_frozen:
+            gc.unfreeze()
+            self._gc_frozen = False
         self.running_changed.emit(False)
