@@ -157,14 +157,16 @@ def test_autosave_writes_only_while_dirty_and_clears_on_save(window, tmp_path):
 
 
 def _dead_pid() -> int:
+    """A process id that no running process has (an autosave left by a crashed app)."""
     pid = 4_000_000
     while True:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return pid
-        except OSError:
-            pass
+        except PermissionError:
+            pid += 1  # alive, owned by someone else
+            continue
         pid += 1
 
 
