@@ -271,6 +271,16 @@ class TrainingWidget(QWidget):
     def _on_started(self) -> None:
         if self.current is not None:
             self._set_message(f"Training {self.current.name}…", "")
+        worker = self.controller.worker
+        task = getattr(getattr(worker, "session", None), "task", None)
+        # Lay out the panels this task will fill now, while nothing is drawn yet: showing them
+        # at the first epoch re-lays out every plot at once and stalls the window mid-run.
+        if task == "classification":
+            self._show_results_panel(0)
+        elif task in ("vae", "gan"):
+            self._show_results_panel(1)
+        if task is not None:
+            self.score_plot.widget.setVisible(task != "vae")
 
     def _on_batches(self, update: BatchUpdate) -> None:
         self.batch_plot.append(update.steps)
