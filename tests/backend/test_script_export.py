@@ -79,9 +79,45 @@ def test_csv_data_with_word_labels_runs(tmp_path):
     assert 0.0 <= float(rows[0]["val_accuracy"]) <= 1.0
 
 
-def test_generative_projects_are_refused_with_a_clear_message(tmp_path):
-    with pytest.raises(ExportError, match="supports classification, regression and sequence tasks"):
-        export_script(build_preset("vae"), tmp_path / "train.py")
+def saved_networks(path):
+    import torch
+
+    return sorted(torch.load(path.parent / "out" / "model.pt", weights_only=True))
+
+
+def test_vae_script_trains_an_epoch_and_logs_recon_and_kl(tmp_path):
+    export_script(build_preset("vae"), tmp_path / "train.py")
+    text = (tmp_path / "train.py").read_text()
+    assert "ENCODER_OUTPUTS = ('z', 'mu', 'logvar')" in text and "F.binary_cross_entropy(" in text
+    rows = run_script(tmp_path / "train.py", "--max-batches", "4")
+    assert list(rows[0]) == ["epoch", "train_loss", "val_loss", "recon", "kl"]
+    values = {k: float(v) for k, v in rows[0].items()}
+    assert all(math.isfinite(v) for v in values.values()) and values["kl"] >= 0 and values["recon"] > 0
+    assert saved_networks(tmp_path / "train.py") == ["decoder", "encoder"]
+
+
+def test_gan_script_trains_an_epoch_with_both_losses(tmp_path):
+    export_script(build_preset("gan"), tmp_path / "train.py")
+    assert "NOISE_SHAPE = (32,)" in (tmp_path / "train.py").read_text()
+    rows = run_script(tmp_path / "train.py", "--max-batches", "4")
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss"]
+    assert all(math.isfinite(float(v)) and float(v) > 0 for v in (rows[0]["d_loss"], rows[0]["g_loss"]))
+    assert saved_networks(tmp_path / "train.py") == ["discriminator", "generator"]
+
+
+@pytest.mark.slow
+def test_gan_script_runs_under_torchrun_with_two_processes(tmp_path):
+    export_script(build_preset("gan"), tmp_path / "train.py")
+    rows = run_script(tmp_path / "train.py", "--max-batches", "4", torchrun=True)
+    assert len(rows) == 1 and math.isfinite(float(rows[0]["d_loss"])) and math.isfinite(float(rows[0]["g_loss"]))
+    assert saved_networks(tmp_path / "train.py") == ["discriminator", "generator"]
+
+
+def test_a_gan_with_a_mismatched_latent_dim_is_an_export_error(tmp_path):
+    project = build_preset("gan")
+    project.training["latent_dim"] = 8
+    with pytest.raises(ExportError, match="latent_dim=8 but the generator's Input takes"):
+        export_script(project, tmp_path / "train.py")
 
 
 def test_a_project_that_cannot_train_is_an_export_error(tmp_path):
