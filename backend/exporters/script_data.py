@@ -130,7 +130,7 @@ def read_idx(path):
     """One IDX file (MNIST's format): zero bytes, a type code, the rank, big-endian sizes, then the values."""
     raw = Path(path).read_bytes()
     dtype = {{0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}}[raw[2]]
-    dims = struct.unpack(">" + "I" * raw[3], raw[4 : 4 + 4 * raw[3]])
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(raw[3])]
     return np.frombuffer(raw, dtype=dtype, offset=4 + 4 * raw[3]).reshape(dims).astype(np.float64)
 
 

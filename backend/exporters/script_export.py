@@ -35,7 +35,6 @@ import argparse
 import csv
 import math
 import os
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +163,7 @@ def prepare(x, y):
     x_train, x_val, y_train, y_val = x[train], x[val], y[train], y[val]
     if KIND != "tokens":
         if KIND == "image" and x.dim() == 4:  # one mean and spread per colour channel
-            dims, mean = (0, 2, 3), x_train.mean(dim=(0, 2, 3), keepdim=True)
+            mean = x_train.mean(dim=(0, 2, 3), keepdim=True)
             std = x_train.transpose(0, 1).reshape(x.shape[1], -1).std(dim=1).view(1, -1, 1, 1)
         elif KIND == "image":
             mean, std = x_train.mean(), x_train.std()
@@ -195,7 +194,7 @@ def compute_loss(output, target):
 def evaluate(model, dataset, device):
     """Validation loss and accuracy (classes, tokens) or R^2 (values)."""
     model.eval()
-    total, correct, residual, outputs, targets = 0.0, 0, 0.0, [], []
+    total, correct, outputs, targets = 0.0, 0, [], []
     for x, y in DataLoader(dataset, batch_size=512):
         x, y = x.to(device), y.to(device)
         output = model(x)

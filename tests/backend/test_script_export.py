@@ -123,3 +123,40 @@ def test_a_gan_with_a_mismatched_latent_dim_is_an_export_error(tmp_path):
 def test_a_project_that_cannot_train_is_an_export_error(tmp_path):
     with pytest.raises(ExportError, match="wine has 13 features"):
         export_script(tabular_project("wine", 4, 3), tmp_path / "train.py")
+
+
+@pytest.mark.parametrize("preset", ["lenet5", "lstm", "seq2seq", "vae", "gan"])
+def test_exported_scripts_are_ruff_clean(tmp_path, preset):
+    path = tmp_path / "train.py"
+    export_script(build_preset(preset), path)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_idx_data_in_the_script_reads_sizes_and_labels(tmp_path):
+    import numpy as np
+
+    images = (np.arange(6 * 4 * 4) % 256).astype(np.uint8).reshape(6, 4, 4)
+    labels = np.array([0, 1, 2, 0, 1, 2], dtype=np.uint8)
+    image_file, label_file = tmp_path / "imgs-idx3-ubyte", tmp_path / "labels-idx1-ubyte"
+    image_file.write_bytes(
+        bytes([0, 0, 0x08, 3]) + b"".join(n.to_bytes(4, "big") for n in images.shape) + images.tobytes()
+    )
+    label_file.write_bytes(bytes([0, 0, 0x08, 1]) + len(labels).to_bytes(4, "big") + labels.tobytes())
+    from backend.exporters.script_data import IDX
+
+    namespace: dict = {}
+    exec(  # the script's own IDX reader, as it is written into train.py
+        "from pathlib import Path\nimport numpy as np\nimport torch\n"
+        + IDX.format(path=str(image_file), labels=str(label_file)),
+        namespace,
+    )
+    x, y, kind = namespace["load_data"]()
+    assert tuple(x.shape) == (6, 1, 4, 4) and kind == "image"
+    assert y.tolist() == [0, 1, 2, 0, 1, 2]
+    assert float(x.max()) <= 1.0
