@@ -140,6 +140,20 @@ def make_loader(train_set, batch_size, distributed):
     generator = torch.Generator().manual_seed(SETTINGS["seed"])
     loader = DataLoader(train_set, batch_size=batch_size, shuffle=sampler is None, sampler=sampler, generator=generator)
     return loader, sampler
+
+
+def start_metrics(out, columns):
+    """Create OUT and metrics.csv with its header row (rank 0 only)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "metrics.csv", "w", newline="") as handle:
+        csv.writer(handle).writerow(columns)
+
+
+def log_epoch(out, epoch, epochs, metrics, columns):
+    """Print one epoch's metrics and append them to metrics.csv (rank 0 only)."""
+    print(f"epoch {{epoch}}/{{epochs}}: " + ", ".join(f"{{k}} {{v:.4f}}" for k, v in metrics.items()))
+    with open(out / "metrics.csv", "a", newline="") as handle:
+        csv.writer(handle).writerow([epoch] + [f"{{metrics[c]:.6g}}" for c in columns[1:]])
 '''
 
 BODY = '''
@@ -225,11 +239,9 @@ def main():
     loader, sampler = make_loader(train_set, args.batch_size, distributed)
 
     out = Path(args.out)
+    columns = ["epoch", "train_loss", "val_loss", "r2" if TASK == "regression" else "val_accuracy"]
     if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        columns = ["epoch", "train_loss", "val_loss", "r2" if TASK == "regression" else "val_accuracy"]
-        with open(out / "metrics.csv", "w", newline="") as handle:
-            csv.writer(handle).writerow(columns)
+        start_metrics(out, columns)
     for epoch in range(1, args.epochs + 1):
         if sampler is not None:
             sampler.set_epoch(epoch)  # a different shuffle each epoch, the same on every process
@@ -248,9 +260,7 @@ def main():
             dist.all_reduce(sums)
         if rank == 0:
             metrics = {{"train_loss": (sums[0] / sums[1]).item(), **evaluate(model, val_set, device)}}
-            print(f"epoch {{epoch}}/{{args.epochs}}: " + ", ".join(f"{{k}} {{v:.4f}}" for k, v in metrics.items()))
-            with open(out / "metrics.csv", "a", newline="") as handle:
-                csv.writer(handle).writerow([epoch] + [f"{{metrics[c]:.6g}}" for c in columns[1:]])
+            log_epoch(out, epoch, args.epochs, metrics, columns)
     if rank == 0:
         torch.save(model.state_dict(), out / "model.pt")
         print(f"wrote {{out / 'metrics.csv'}} and {{out / 'model.pt'}}")

@@ -98,9 +98,7 @@ def main():
     out = Path(args.out)
     columns = ["epoch", "train_loss", "val_loss", "recon", "kl"]
     if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        with open(out / "metrics.csv", "w", newline="") as handle:
-            csv.writer(handle).writerow(columns)
+        start_metrics(out, columns)
     for epoch in range(1, args.epochs + 1):
         if sampler is not None:
             sampler.set_epoch(epoch)  # a different shuffle each epoch, the same on every process
@@ -123,9 +121,7 @@ def main():
             loss, recon, kl = (sums[:3] / sums[3]).tolist()
             val_loss = evaluate(encoder, decoder, val_x, device)
             metrics = {{"train_loss": loss, "val_loss": val_loss, "recon": recon, "kl": kl}}
-            print(f"epoch {{epoch}}/{{args.epochs}}: " + ", ".join(f"{{k}} {{v:.4f}}" for k, v in metrics.items()))
-            with open(out / "metrics.csv", "a", newline="") as handle:
-                csv.writer(handle).writerow([epoch] + [f"{{metrics[c]:.6g}}" for c in columns[1:]])
+            log_epoch(out, epoch, args.epochs, metrics, columns)
     if rank == 0:
         torch.save({{"encoder": encoder.state_dict(), "decoder": decoder.state_dict()}}, out / "model.pt")
         print(f"wrote {{out / 'metrics.csv'}} and {{out / 'model.pt'}}")
@@ -153,9 +149,7 @@ def main():
     out = Path(args.out)
     columns = ["epoch", "d_loss", "g_loss"]
     if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        with open(out / "metrics.csv", "w", newline="") as handle:
-            csv.writer(handle).writerow(columns)
+        start_metrics(out, columns)
     for epoch in range(1, args.epochs + 1):
         if sampler is not None:
             sampler.set_epoch(epoch)  # a different shuffle each epoch, the same on every process
@@ -190,9 +184,7 @@ def main():
             dist.all_reduce(sums)
         if rank == 0:
             metrics = {{"d_loss": (sums[0] / sums[2]).item(), "g_loss": (sums[1] / sums[2]).item()}}
-            print(f"epoch {{epoch}}/{{args.epochs}}: " + ", ".join(f"{{k}} {{v:.4f}}" for k, v in metrics.items()))
-            with open(out / "metrics.csv", "a", newline="") as handle:
-                csv.writer(handle).writerow([epoch] + [f"{{metrics[c]:.6g}}" for c in columns[1:]])
+            log_epoch(out, epoch, args.epochs, metrics, columns)
     if rank == 0:
         state = {{"generator": generator.state_dict(), "discriminator": discriminator.state_dict()}}
         torch.save(state, out / "model.pt")
