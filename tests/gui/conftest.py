@@ -7,6 +7,7 @@ scene's own event handling decides what happens, as it does for a user.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
@@ -16,7 +17,9 @@ from PySide6.QtWidgets import QApplication
 
 from app.document import Document
 from app.editor import EditorWidget
+from app.main_window import MainWindow
 from graph.network import Network
+from graph.presets import build_preset
 from graph.project import Project
 from graph.project_io import dumps
 
@@ -111,3 +114,17 @@ def drop_mime(editor, mime: QMimeData, at: QPoint) -> None:
     assert enter.isAccepted(), "the canvas refused the drag"
     QApplication.sendEvent(viewport, move)
     QApplication.sendEvent(viewport, QDropEvent(QPointF(at), actions, mime, buttons, mods))
+
+
+@contextmanager
+def lenet_window(qtbot):
+    """The main window on LeNet-5, shown; on exit marked saved (nothing to ask) and closed."""
+    win = MainWindow(restore_layout=False)
+    win.load_project(build_preset("lenet5"))
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    # Closed here rather than by qtbot, which would close it before it could be marked saved.
+    win.document.undo_stack.setClean()
+    win.close()
+    win.deleteLater()

@@ -13,6 +13,7 @@ from app.commands import SetParamCommand
 from app.main_window import MainWindow
 from graph.presets import build_preset
 from graph.project_io import dumps, load_project, save_project
+from tests.gui.conftest import lenet_window
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -47,14 +48,8 @@ def answers(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, answers):
-    win = MainWindow(restore_layout=False)
-    win.load_project(build_preset("lenet5"))
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.document.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
+    with lenet_window(qtbot) as win:
+        yield win
 
 
 def edit(window, value: int = 42) -> None:

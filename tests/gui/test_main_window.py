@@ -16,6 +16,7 @@ from app.themes import current_theme
 from backend.cli import main as cli_main
 from backend.summary import model_params
 from graph.presets import PRESETS, PresetError, build_preset
+from tests.gui.conftest import lenet_window
 
 # The offscreen platform cannot size real windows; that note is not a problem of the app.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -41,15 +42,8 @@ def no_unexpected_dialogs(monkeypatch):
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(restore_layout=False)
-    win.load_project(build_preset("lenet5"))
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    # Closed here rather than by qtbot, which would close it before this fixture could mark it saved.
-    win.document.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
+    with lenet_window(qtbot) as win:
+        yield win
 
 
 def find_node(document, name: str) -> str:
