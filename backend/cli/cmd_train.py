@@ -10,7 +10,6 @@ failed run exits 1, each with one line.
 from __future__ import annotations
 
 import argparse
-import csv
 import signal
 import sys
 import time
@@ -18,10 +17,10 @@ from pathlib import Path
 
 from backend.cli import CommandError, UsageError
 from backend.cli.project_file import open_project
+from backend.plan.metrics import write_metrics
 from graph.params import ParamError
 from graph.training_config import DEVICES, TRAINING_PARAM_BY_NAME, coerce_training_value
 
-FIRST_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "r2", "recon", "kl", "d_loss", "g_loss")
 PLAIN_EVERY_SECONDS = 5.0
 LIVE_EVERY_SECONDS = 0.1
 
@@ -79,27 +78,6 @@ def _tensorboard_writer(folder: str | None):
     except ImportError:
         raise CommandError("--tensorboard needs the tensorboard package (pip install tensorboard)") from None
     return SummaryWriter(folder)
-
-
-def write_metrics(path: Path, history: list[dict]) -> None:
-    """metrics.csv: a header and one row per epoch (known columns first, then the rest by name)."""
-    keys = {key for row in history for key in row}
-    columns = [c for c in FIRST_COLUMNS if c in keys] + sorted(keys - set(FIRST_COLUMNS))
-    if not columns:
-        columns = ["epoch", "train_loss"]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in history:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
 
 
 def _duration(seconds: float) -> str:
@@ -166,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress()
     data = session.data
     progress.line(
-        f"training {', '.join(session.models)} on {data.name} ({len(data.train_x)} train / {len(data.val_x)} val): "
+        f"training {', '.join(session.models)} on {data.name} ({data.train.count} train / {data.val.count} val): "
         f"{session.task}, loss {session.loss}, {session.config['optimizer']} lr {session.config['lr']:g}, "
         f"batch {session.batch_size}, device {session.device}"
     )

@@ -44,7 +44,7 @@ def test_a_run_reports_batches_epochs_and_a_confusion_matrix():
     assert isinstance(last, EpochEvent)
     assert {"train_loss", "val_loss", "val_accuracy", "lr"} <= set(last.metrics)
     confusion = last.extras["confusion"]
-    assert confusion.shape == (3, 3) and confusion.sum() == len(session.data.val_x)
+    assert confusion.shape == (3, 3) and confusion.sum() == session.data.val.count
     assert last.extras["class_names"] == ["setosa", "versicolor", "virginica"]
     assert result.history[-1]["val_accuracy"] == pytest.approx(np.trace(confusion) / confusion.sum())
 
@@ -65,7 +65,7 @@ def test_batch_size_full_is_one_step_and_one_is_one_per_sample():
     single = TrainingSession(mlp_project(batch_size="1", epochs=1))
     events = []
     single.run(on_batch=events.append)
-    assert len(events) == len(single.data.train_x)
+    assert len(events) == single.data.train.count
 
 
 def test_stop_from_a_callback_takes_effect_before_the_next_batch():

@@ -12,9 +12,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from backend.plan.optimizers import make_optimizer
 from backend.training.events import ImagesEvent
-from backend.training.optimizers import make_optimizer
-from backend.training.recipes.base import Recipe, RecipeContext, batches, to_pictures
+from backend.training.recipes.base import Recipe, RecipeContext, to_pictures
 
 SAMPLES = 16
 
@@ -53,21 +53,21 @@ class GANRecipe(Recipe):
 
     @torch.no_grad()
     def evaluate(self):
-        if len(self.data.val_x) == 0:
+        if not self.data.val.count:
             return {}, {}
         self.eval()
-        correct = torch.zeros((), device=self.data.val_x.device)
-        for x, _ in batches(self.data.val_x, None):
+        correct = torch.zeros((), device=self.settings.device)
+        for x, _ in self.data.val_batches():
             noise = torch.randn((len(x), *self.noise_shape), device=x.device)
             fake = self.call("generator", noise)[0].reshape(x.shape)
             correct += (self.score(x) > 0).sum() + (self.score(fake) <= 0).sum()
         # how often the discriminator tells real from generated on held-out data (0.5: it cannot)
-        return {"d_accuracy": float(correct) / (2 * len(self.data.val_x))}, {}
+        return {"d_accuracy": float(correct) / (2 * self.data.val.count)}, {}
 
     @torch.no_grad()
     def images(self, epoch: int) -> list[ImagesEvent]:
         self.eval()
-        sample_shape = self.data.train_x.shape[1:]
+        sample_shape = self.data.sample_shape
         generated = self.call("generator", self.fixed_noise)[0].float().reshape(SAMPLES, *sample_shape)
         pictures = to_pictures((generated + 1) / 2)  # Tanh's [-1, 1] back to [0, 1]
         return [] if pictures is None else [ImagesEvent(epoch, "samples", pictures, None)]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import torch
 
+from backend.plan.losses import supervised_loss
+from backend.plan.metrics import evaluate_supervised, predict_classes
+from backend.plan.optimizers import make_optimizer
 from backend.training.events import ImagesEvent
-from backend.training.losses import supervised_loss
-from backend.training.optimizers import make_optimizer
-from backend.training.recipes.base import Recipe, RecipeContext, batches, to_pictures
+from backend.training.recipes.base import Recipe, RecipeContext, to_pictures
 
 
 class SupervisedRecipe(Recipe):
@@ -40,65 +41,29 @@ class SupervisedRecipe(Recipe):
         self.optimizer.step()
         return loss.detach(), {}
 
-    def predict(self, out: torch.Tensor) -> torch.Tensor:
-        if out.shape[-1] == 1 and self.classes == 2:
-            return (out[..., 0] > 0).long()
-        return out.argmax(dim=-1)
-
-    @torch.no_grad()
     def evaluate(self):
-        data = self.data
-        if len(data.val_x) == 0:
+        if not self.data.val.count:
             return {}, {}
         self.eval()
-        loss_sum = torch.zeros((), device=data.val_x.device)
-        correct = torch.zeros((), device=data.val_x.device)
-        outputs = []
-        confusion = None
-        if self.task == "classification":
-            confusion = torch.zeros(self.classes * self.classes, dtype=torch.long, device=data.val_x.device)
-        for x, y in batches(data.val_x, data.val_y):
-            out = self.forward(x).float()
-            loss_sum += self.loss_fn(out, y) * len(x)
-            if self.task == "regression":
-                outputs.append(out)
-                continue
-            predicted = self.predict(out)
-            correct += (predicted == y).sum()
-            if confusion is not None:
-                known = predicted < self.classes  # an Output wider than the classes may predict an unused index
-                confusion += torch.bincount(y[known] * self.classes + predicted[known], minlength=confusion.numel())
-        count = len(data.val_x)
-        metrics = {"val_loss": float(loss_sum) / count}
-        extras = {}
-        if self.task == "regression":
-            predicted = torch.cat(outputs).reshape(count, -1)
-            target = data.val_y.reshape(count, -1).float()
-            residual = ((target - predicted) ** 2).sum()
-            total = ((target - target.mean(dim=0)) ** 2).sum()
-            metrics["r2"] = float(1 - residual / total) if float(total) > 0 else 0.0
-        else:
-            per_sample = data.val_y[0].numel()
-            metrics["val_accuracy"] = float(correct) / (count * per_sample)
-        if confusion is not None:
-            extras = {
-                "confusion": confusion.view(self.classes, self.classes).cpu().numpy(),
-                "class_names": list(self.data.class_names),
-            }
-        return metrics, extras
+        metrics, confusion = evaluate_supervised(
+            self.forward, self.data.val_batches(), self.loss_fn, self.task, self.classes
+        )
+        if confusion is None:
+            return metrics, {}
+        return metrics, {"confusion": confusion, "class_names": list(self.data.class_names)}
 
     @torch.no_grad()
     def images(self, epoch: int) -> list[ImagesEvent]:
         data = self.data
-        if self.task != "classification" or data.display is None or len(data.val_x) == 0:
+        if self.task != "classification" or data.display is None or not data.val.count:
             return []
         pictures = to_pictures(data.display)
         if pictures is None:
             return []
         self.eval()
-        count = len(pictures)
-        predicted = self.predict(self.forward(data.val_x[:count]).float()).tolist()
-        truth = data.val_y[:count].tolist()
+        x, y = data.head(len(pictures), "val")
+        predicted = predict_classes(self.forward(x).float(), self.classes).tolist()
+        truth = y.tolist()
         names = data.class_names
         labels = [
             names[p] if p == t else f"{names[p] if p < len(names) else p} (is {names[t]})"
