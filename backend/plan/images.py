@@ -13,6 +13,7 @@ files that are not images are left out with a note.
 from __future__ import annotations
 
 import os
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,19 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".we
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 PEEK = 32  # images opened (headers only) to learn the folder's usual size and colours
 SHOWN_NAMES = 5
+# What Pillow raises for a broken, truncated or hostile file: each means "unreadable".
+UNREADABLE = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    struct.error,
+    Image.DecompressionBombError,
+)
 
 
 @dataclass
@@ -97,7 +111,7 @@ def decode_image(path: str, channels: int, size: tuple[int, int]) -> np.ndarray 
             if image.size != (width, height):
                 image = image.resize((width, height), Image.Resampling.BILINEAR)
             array = np.asarray(image, dtype=np.uint8)
-    except Exception:  # Pillow raises many kinds of errors for broken files; each means "unreadable"
+    except UNREADABLE:
         return None
     return array[None] if channels == 1 else np.ascontiguousarray(array.transpose(2, 0, 1))
 
@@ -180,17 +194,24 @@ def index_image_folder(path: str | Path, progress=None) -> FolderSource:
     return FolderSource(root.name, str(root), files, np.array(labels, np.int64), names, channels, size, notes)
 
 
+def _header(path: Path) -> tuple[str, tuple[int, int]] | None:
+    """An image's mode and (height, width) from its header, or None when it cannot be opened."""
+    try:
+        with Image.open(path) as image:
+            return image.mode, (image.height, image.width)
+    except UNREADABLE:
+        return None
+
+
 def _peek(root: Path, files: list[str]) -> tuple[int, tuple[int, int] | None]:
     """Colours and median size of up to `PEEK` images spread over the folder (headers only)."""
     picks = sorted(set(np.linspace(0, len(files) - 1, min(PEEK, len(files))).astype(int).tolist()))
     modes, sizes = Counter(), []
     for position in picks:
-        try:
-            with Image.open(root / files[position]) as image:
-                modes[image.mode] += 1
-                sizes.append((image.height, image.width))
-        except Exception:  # an unreadable file is skipped later, when a batch meets it
-            continue
+        header = _header(root / files[position])
+        if header is not None:  # an unreadable file is skipped later, when a batch meets it
+            modes[header[0]] += 1
+            sizes.append(header[1])
     grey = bool(modes) and all(mode in GREY_MODES for mode in modes)
     if not sizes:
         return (1 if grey else 3), None

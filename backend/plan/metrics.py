@@ -114,4 +114,4 @@ def write_metrics(path: str | Path, history: list[dict]) -> None:
 
 
 def _cell(value) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
+    return f"{value:.8g}" if isinstance(value, float) else str(value)  # float32 holds about 7 digits

@@ -25,28 +25,20 @@ import torch
 
 from backend.codegen import CodegenError
 from backend.compiler import build_models
-from backend.data import DataError, dataset_spec, fit_for
+from backend.data import DataError
 from backend.plan.augment import Augmenter
 from backend.plan.batches import batch_count, epoch_generator
 from backend.plan.data import prepare
+from backend.plan.early_stopping import EarlyStopping
 from backend.plan.metrics import EpochMeter
+from backend.plan.schedules import Schedule
 from backend.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from backend.training.device import DeviceError, device_settings
-from backend.training.early_stopping import EarlyStopping
 from backend.training.events import BatchEvent, EpochEvent, ImagesEvent, TrainingResult
-from backend.training.losses import LossError, resolve_loss
+from backend.training.losses import LossError
 from backend.training.recipes import GANRecipe, Recipe, RecipeContext, SupervisedRecipe, VAERecipe
-from backend.training.schedules import Schedule
-from backend.training.setup import (
-    TrainingSetupError,
-    check_networks,
-    network_facts,
-    require_outputs,
-    resolve_config,
-    structural_task,
-)
+from backend.training.setup import TrainingSetupError, plan_run, resolve_config
 from graph.project import Project
-from graph.training_config import parse_batch_size
 
 log = logging.getLogger(__name__)
 GPU_SYNC_EVERY = 10
@@ -109,42 +101,19 @@ class TrainingSession:
     # -- setup ---------------------------------------------------------------------------------
     def _setup(self, progress) -> None:
         config = self.config
-        infos = check_networks(self.project)
-        task = structural_task(self.project) or config["task"]
-        outputs = {name: info.outputs for name, info in infos.items()}
-        if task == "vae":
-            require_outputs(infos["encoder"], ("z", "mu", "logvar"), "VAE encoder")
-            main = infos["encoder"]
-            decoder_out = infos["decoder"].output_shapes[infos["decoder"].outputs[0]]
-            facts = network_facts(main, decoder_out)
-        elif task == "gan":
-            main = infos["discriminator"]
-            facts = network_facts(main)
-        else:
-            if len(infos) > 1:
-                raise TrainingSetupError(
-                    f"this project has {len(infos)} networks; training supports one network, "
-                    "a VAE (encoder, decoder) or a GAN (generator, discriminator)"
-                )
-            main = next(iter(infos.values()))
-            facts = network_facts(main)
+        plan = self.plan = plan_run(self.project, config, progress)
+        self.task, self.facts, self.fit, self.loss, self.batch_size = (
+            plan.task,
+            plan.facts,
+            plan.fit,
+            plan.loss,
+            plan.batch_size,
+        )
+        self.settings = device_settings(config["device"], config["amp"], config["channels_last"])
         seed = config["seed"]
         torch.manual_seed(seed)
-        self.source_spec = dataset_spec(config["dataset"], facts, seed, config["target"])
-        source = self.source_spec.open(progress)
-        if task == "auto":
-            task = source.task
-        if task in ("vae", "gan") and structural_task(self.project) != task:
-            wanted = VAE_OR_GAN[task]
-            raise TrainingSetupError(f"task={task} needs networks named {wanted}")
-        self.settings = device_settings(config["device"], config["amp"], config["channels_last"])
-        self.task = task
-        self.facts = facts
-        self.fit = fit_for(source, facts, task)
-        self.data = prepare(source, self.fit, task, config["val_split"], seed, self.settings.device, progress=progress)
-        self.batch_size = parse_batch_size(config["batch_size"], self.data.train.count)
-        classes = self.data.num_classes if task in ("classification", "sequence") else 0
-        self.loss = resolve_loss(config["loss"], task, facts.output_shape or (), classes)
+        device = self.settings.device
+        self.data = prepare(plan.source, plan.fit, plan.task, config["val_split"], seed, device, progress=progress)
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
         self.models, self.generated = build_models(self.project)
         for model in self.models.values():
@@ -154,11 +123,11 @@ class TrainingSession:
         runners = dict(self.models)
         if config["compile"]:
             runners = {name: torch.compile(model) for name, model in self.models.items()}
-        context = RecipeContext(self.models, runners, outputs, self.data, config, self.settings, self.loss, facts)
-        self.recipe = self._make_recipe(context, infos)
+        context = RecipeContext(
+            self.models, runners, plan.outputs, self.data, config, self.settings, self.loss, self.facts
+        )
+        self.recipe = self._make_recipe(context)
         self.augmenter = Augmenter(config["augment"], self.data.value_range, self.data.pixel_scale)
-        if self.augmenter and not self.data.is_image:
-            raise TrainingSetupError(f"augment works on images only; {self.data.name} gives {self.data.kind} data")
         self.schedule = Schedule(config["schedule"], self.recipe.optimizers, config, config["epochs"])
         if self.recipe.monitor is None and config["schedule"] == "plateau":
             raise TrainingSetupError("the plateau schedule needs a validation loss, which a GAN does not have")
@@ -166,21 +135,11 @@ class TrainingSession:
             config["early_stopping"] if self.recipe.monitor else 0, config["min_delta"], config["restore_best"]
         )
 
-    def _make_recipe(self, context: RecipeContext, infos) -> Recipe:
+    def _make_recipe(self, context: RecipeContext) -> Recipe:
         if self.task == "vae":
-            latent = infos["decoder"].network
-            shape = network_facts(infos["decoder"]).input_shape
-            if not latent.input_nodes():
-                raise TrainingSetupError("the VAE decoder needs an Input for z")
-            return VAERecipe(context, shape)
+            return VAERecipe(context, self.plan.latent_shape)
         if self.task == "gan":
-            noise = network_facts(infos["generator"]).input_shape
-            latent_dim = self.config["latent_dim"]
-            if latent_dim and tuple(noise) != (latent_dim,):
-                raise TrainingSetupError(
-                    f"latent_dim={latent_dim} but the generator's Input takes {noise}; set latent_dim=0 to use it"
-                )
-            return GANRecipe(context, tuple(noise))
+            return GANRecipe(context, self.plan.noise_shape)
         return SupervisedRecipe(context)
 
     def _resume(self, path: str | Path) -> None:
@@ -372,9 +331,6 @@ class TrainingSession:
             f"the loss became {'NaN' if math.isnan(value) else 'infinite'} at epoch {epoch}, batch {batch}: "
             f"try a lower learning rate (now {self.recipe.lr:g})"
         )
-
-
-VAE_OR_GAN = {"vae": "encoder and decoder", "gan": "generator and discriminator"}
 
 
 class _Clock:
