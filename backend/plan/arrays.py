@@ -29,6 +29,7 @@ import os
 import struct
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from backend.plan.fit import SampleFit, fit_images
 IN_MEMORY_BYTES = 256 * 2**20  # a compressed NPZ member up to this size is simply read into memory
 SCAN_ROWS = 1024  # rows looked at (evenly spaced) to tell 0..255 images from 0..1 ones
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+# What reading a damaged archive or array can raise; each means "not readable".
+BROKEN = (OSError, EOFError, ValueError, SyntaxError, zipfile.BadZipFile, zlib.error, struct.error)
 
 
 class MappedArray:
@@ -109,14 +112,14 @@ class ArraySource:
             return shape
         return (1, *shape) if self.layout == "nhw" else (shape[2], shape[0], shape[1])
 
-    def fitted_bytes(self, fit: SampleFit) -> int:
-        """Bytes the fitted samples would take as float32 tensors (to decide whether they stay resident)."""
+    def resident(self, fit: SampleFit, limit: int) -> bool:
+        """Whether the fitted samples, as float32 tensors, take at most `limit` bytes (and so stay resident)."""
         shape = list(self.sample_shape)
         if self.kind == "image" and fit.channels is not None:
             shape[0] = fit.channels
         if self.kind == "image" and fit.size is not None:
             shape[1:] = fit.size
-        return 4 * self.count * int(np.prod(shape))
+        return 4 * self.count * int(np.prod(shape)) <= limit
 
     def read(self, index: list[int], fit: SampleFit) -> tuple[torch.Tensor, list[bool] | None, list[str]]:
         """Rows as stored (uint8 stays uint8); nothing is ever skipped."""
@@ -184,7 +187,7 @@ def _npy_header(handle, where: str) -> tuple[tuple, bool, np.dtype]:
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
         else:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-    except (ValueError, OSError, EOFError, SyntaxError, struct.error, zipfile.BadZipFile) as error:
+    except BROKEN as error:
         raise DataError(f"{where}: not a readable array ({_first_line(error)})") from None
     if dtype.hasobject:
         raise DataError(f"{where}: holds Python objects, which are never unpickled; save numbers")
@@ -215,7 +218,7 @@ def _npz_member(path: Path, archive: zipfile.ZipFile, key: str, progress=None) -
         try:
             with archive.open(info) as member:
                 return np.lib.format.read_array(member, allow_pickle=False)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, struct.error) as error:
+        except BROKEN as error:
             raise DataError(f"{where}: not a readable array ({_first_line(error)})") from None
     return _extracted(path, archive, info, where, progress)
 
@@ -237,7 +240,7 @@ def _extracted(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, wher
                     if progress is not None:
                         progress("extract", done, info.file_size)
             os.replace(temporary, target)
-        except (OSError, EOFError, zipfile.BadZipFile) as error:
+        except BROKEN as error:
             raise DataError(f"{where}: cannot decompress it ({_first_line(error)})") from None
         finally:
             if os.path.exists(temporary):
@@ -268,9 +271,9 @@ def read_npz_arrays(path: str | Path, progress=None) -> ArraySource:
                 )
             x = _npz_member(path, archive, "x", progress)
             y = _npz_member(path, archive, "y", progress) if "y" in keys else None
-    except (OSError, zipfile.BadZipFile, EOFError, ValueError, struct.error) as error:
-        if isinstance(error, DataError):
-            raise
+    except DataError:
+        raise
+    except BROKEN as error:
         raise DataError(f"{path.name}: not a readable .npz archive ({_first_line(error)})") from None
     return _array_source(path.name, x, None if y is None else np.asarray(y[:]))
 
@@ -325,7 +328,7 @@ def read_idx(path: Path) -> np.ndarray | MappedArray:
             with open(path, "rb") as handle:
                 head = handle.read(4)
                 raw = head + handle.read(4 * head[3]) if len(head) == 4 else head
-    except (OSError, EOFError, gzip.BadGzipFile, IndexError) as error:
+    except (*BROKEN, gzip.BadGzipFile, IndexError) as error:
         raise DataError(f"{path.name}: cannot read the IDX file ({_first_line(error)})") from None
     if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES:
         raise DataError(f"{path.name}: not an IDX file (wrong magic number)")

@@ -163,7 +163,7 @@ class PreparedData:
         """One line naming the unreadable files met so far ('' when none)."""
         if not self.skipped:
             return ""
-        names = list(self.skipped)
+        names = sorted(self.skipped)
         shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
         return f"skipped {len(names)} unreadable image{'s' if len(names) > 1 else ''}: {shown}"
 
@@ -273,7 +273,7 @@ def prepare(
         targets = (targets - data.target_mean) / data.target_std
         if fit.target_shape is not None:
             targets = targets.reshape(len(targets), *fit.target_shape)
-    if source.fitted_bytes(fit) <= RESIDENT_BYTES:
+    if source.resident(fit, RESIDENT_BYTES):
         _resident(data, train_idx, val_idx, targets)
     else:
         _streamed(data, train_idx, val_idx, targets, seed, progress)

@@ -97,8 +97,9 @@ class FolderSource:
         """Decoded uint8 images (on any device) as floats in [0, 1]; they already have the Input's size."""
         return rows.float() / 255.0
 
-    def fitted_bytes(self, fit: SampleFit) -> int:
-        return 0  # never kept: decoding every image up front is what streaming avoids
+    def resident(self, fit: SampleFit, limit: int) -> bool:
+        """Never: decoding every image up front is what streaming avoids."""
+        return False
 
 
 def decode_image(path: str, channels: int, size: tuple[int, int]) -> np.ndarray | None:
@@ -188,8 +189,8 @@ def index_image_folder(path: str | Path, progress=None) -> FolderSource:
     if empty:
         notes.append(f"ignored {len(empty)} empty class folder{'s' if len(empty) > 1 else ''}: {_listed(empty)}")
     if others:
-        plural = "s" if len(others) > 1 else ""
-        notes.append(f"ignored {len(others)} file{plural} that are not images: {_listed(others)}")
+        what = "files that are not images" if len(others) > 1 else "file that is not an image"
+        notes.append(f"ignored {len(others)} {what}: {_listed(others)}")
     channels, size = _peek(root, files)
     return FolderSource(root.name, str(root), files, np.array(labels, np.int64), names, channels, size, notes)
 
