@@ -14,17 +14,22 @@ import torch
 
 from backend.data.adapt import class_count, fit_for
 from backend.data.base import DataError, NetworkFacts
+from backend.data.describe import CsvColumn, CsvPreview, describe_dataset, inspect_csv
 from backend.data.sources import SourceSpec, dataset_spec, open_dataset
 from backend.plan.data import PreparedData, prepare
 
 __all__ = [
+    "CsvColumn",
+    "CsvPreview",
     "DataError",
     "NetworkFacts",
     "PreparedData",
     "SourceSpec",
     "class_count",
     "dataset_spec",
+    "describe_dataset",
     "fit_for",
+    "inspect_csv",
     "open_dataset",
     "prepare_data",
 ]
