@@ -182,9 +182,13 @@ class TrainingSession:
         """The first `size` training samples and targets, fitted, normalised and on the device (same every call)."""
         return self.data.head(size, "train")
 
+    def weights(self) -> dict[str, dict[str, torch.Tensor]]:
+        """The trained weights by network, on the CPU: what the exporters take as ``weights=``."""
+        return {name: {k: v.detach().cpu() for k, v in m.state_dict().items()} for name, m in self.models.items()}
+
     def save_weights(self, path: str | Path) -> None:
         """The weights as a state_dict (a dict of state_dicts by network for multi-network projects)."""
-        states = {name: {k: v.detach().cpu() for k, v in m.state_dict().items()} for name, m in self.models.items()}
+        states = self.weights()
         torch.save(next(iter(states.values())) if len(states) == 1 else states, Path(path))
 
     def checkpoint_state(self, epoch: int) -> dict:
