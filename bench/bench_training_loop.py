@@ -50,7 +50,7 @@ def hand_rate(project, session: TrainingSession, steps: int, compile_model: bool
         model = model.to(memory_format=torch.channels_last)
     runner = torch.compile(model) if compile_model else model
     optimizer = torch.optim.Adam(model.parameters(), lr=session.config["lr"])
-    x_all, y_all, size = session.data.train_x, session.data.train_y, session.batch_size
+    x_all, y_all, size = session.data.train.x, session.data.train.y, session.batch_size
     order = torch.randperm(len(x_all)).to(device)
     sync(device)
     start = time.perf_counter()

@@ -14,7 +14,9 @@ order follow the seed, and the batches are the same.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -225,6 +227,9 @@ class PreparedData:
         """The DataLoader of streamed data (made on first use; its workers live until `close`)."""
         if self._loader is None:
             workers = loader_workers(self.source.count, self.workers)
+            context = None
+            if workers and threading.active_count() > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+                context = "forkserver"  # forking a process that runs other threads (a GUI) can deadlock the child
             self._plan = BatchPlan()
             self._loader = torch.utils.data.DataLoader(
                 StreamedSamples(self.source, self.fit),
@@ -233,6 +238,7 @@ class PreparedData:
                 collate_fn=keep_batch,
                 pin_memory=self.device.type == "cuda",
                 persistent_workers=workers > 0,
+                multiprocessing_context=context,
             )
         return self._loader
 

@@ -161,6 +161,29 @@ def test_workers_read_the_same_batches_as_the_training_process(tmp_path):
         assert torch.equal(x0, x2) and torch.equal(y0, y2)
 
 
+def test_workers_started_from_a_second_thread_serve_the_same_batches(tmp_path):
+    import threading
+
+    root = make_folder(tmp_path / "pets", count=20, size=(7, 5), mode="RGB")
+    facts = NetworkFacts("image", (3, 6, 6), "float32", (2,))
+    data = prepare_data(open_dataset(str(root)), facts, "classification", 0.2, 0, workers=0)
+    expected = list(data.train_batches(epoch_generator(0, 1), 8))
+    served = []
+
+    def train_like_the_gui():  # the app trains on a QThread: workers then come from a fork server
+        threaded = prepare_data(open_dataset(str(root)), facts, "classification", 0.2, 0, workers=2)
+        assert threaded.loader().multiprocessing_context.get_start_method() == "forkserver"
+        served.extend(threaded.train_batches(epoch_generator(0, 1), 8))
+        threaded.close()
+
+    thread = threading.Thread(target=train_like_the_gui)
+    thread.start()
+    thread.join(timeout=120)
+    assert len(served) == len(expected)
+    for (x, y), (x_thread, y_thread) in zip(expected, served, strict=True):
+        assert torch.equal(x, x_thread) and torch.equal(y, y_thread)
+
+
 def test_the_first_training_samples_are_a_fixed_batch(tmp_path):
     project = build_preset("lenet5", {"image_size": 16, "num_classes": 2})
     project.training["dataset"] = str(make_folder(tmp_path / "pets", count=5))

@@ -136,6 +136,11 @@ def test_vgg_matches_the_reference_counts(depth, batch_norm, count):
     assert list(totals(project).values()) == [count]
 
 
+def test_vgg_defaults_to_the_papers_network_without_batch_norm():
+    project = build_preset("vgg", {**IMAGENET, "depth": 16})
+    assert totals(project) == {"vgg16": 138_357_544}
+
+
 @pytest.mark.parametrize(
     ("depth", "count"),
     [(18, 11_689_512), (34, 21_797_672), (50, 25_557_032), (101, 44_549_160), (152, 60_192_808)],
