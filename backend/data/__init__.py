@@ -43,17 +43,11 @@ def prepare_data(
     seed: int,
     device: torch.device | str = "cpu",
     *,
+    batch_size: int = 64,
     workers: int | None = None,
     progress=None,
 ) -> PreparedData:
     """Fit `source` to the network, split it, normalise it and make it ready to serve on `device`."""
-    return prepare(
-        source,
-        fit_for(source, facts, task),
-        task,
-        val_split,
-        seed,
-        torch.device(device),
-        workers=workers,
-        progress=progress,
-    )
+    fit = fit_for(source, facts, task)
+    device = torch.device(device)
+    return prepare(source, fit, task, val_split, seed, device, batch_size, workers=workers, progress=progress)

@@ -122,7 +122,8 @@ def main():
     distributed, rank, world, device = start(args.device)
     settings = speed_settings(device, SETTINGS["amp"], SETTINGS["channels_last"])
     torch.manual_seed(SETTINGS["seed"])
-    data = prepare(load_source(args), FIT, TASK, SETTINGS["val_split"], SETTINGS["seed"], device, workers=args.workers)
+    data = prepare(load_source(args), FIT, TASK, SETTINGS["val_split"], SETTINGS["seed"], device, args.batch_size,
+                   workers=args.workers)
     torch.manual_seed(SETTINGS["seed"])  # the initial weights NetCanvas draws for this seed
     model = $model_class()
     runner, trained = build(model, device, settings, data.is_image, args.compile, distributed)
@@ -186,7 +187,8 @@ def main():
     distributed, rank, world, device = start(args.device)
     settings = speed_settings(device, SETTINGS["amp"], SETTINGS["channels_last"])
     torch.manual_seed(SETTINGS["seed"])
-    data = prepare(load_source(args), FIT, TASK, SETTINGS["val_split"], SETTINGS["seed"], device, workers=args.workers)
+    data = prepare(load_source(args), FIT, TASK, SETTINGS["val_split"], SETTINGS["seed"], device, args.batch_size,
+                   workers=args.workers)
     torch.manual_seed(SETTINGS["seed"])  # the initial weights NetCanvas draws for this seed
     encoder, decoder = $encoder_class(), $decoder_class()
     encoder_runner, trained_encoder = build(encoder, device, settings, data.is_image, args.compile, distributed)
@@ -244,7 +246,8 @@ def main():
     distributed, rank, world, device = start(args.device)
     settings = speed_settings(device, SETTINGS["amp"], SETTINGS["channels_last"])
     torch.manual_seed(SETTINGS["seed"])
-    data = prepare(load_source(args), FIT, TASK, SETTINGS["val_split"], SETTINGS["seed"], device, workers=args.workers)
+    data = prepare(load_source(args), FIT, TASK, SETTINGS["val_split"], SETTINGS["seed"], device, args.batch_size,
+                   workers=args.workers)
     torch.manual_seed(SETTINGS["seed"])  # the initial weights NetCanvas draws for this seed
     generator_net, discriminator = $generator_class(), $discriminator_class()
     _, trained_g = build(generator_net, device, settings, False, args.compile, distributed)

@@ -30,8 +30,8 @@ from backend.plan.normalise import Normaliser, Statistics, make_normaliser, stat
 from backend.plan.split import split_indices
 
 RESIDENT_BYTES = 512 * 2**20  # fitted float32 samples up to this size are kept on the device
-NORM_SAMPLE = 512  # streamed data: training items read for the normalisation statistics
-EVAL_BATCH = 512
+NORM_SAMPLE = 256  # streamed data: training items read for the normalisation statistics
+EVAL_BATCH = 512  # at most; evaluation takes twice the training batch (no gradients kept, so it fits too)
 CHUNK = 2048  # resident data is fitted and normalised this many samples at a time
 DISPLAY_COUNT = 16
 SMALL_STREAM = 256  # fewer items than this are decoded in the training process (no workers to start)
@@ -121,8 +121,11 @@ class PreparedData:
         skipped: the files found unreadable so far (streamed image folders).
     """
 
-    def __init__(self, source, fit: SampleFit, task: str, device: torch.device, workers: int | None = None):
+    def __init__(
+        self, source, fit: SampleFit, task: str, device: torch.device, batch_size: int, workers: int | None = None
+    ):
         self.source, self.fit, self.task, self.device = source, fit, task, device
+        self.eval_batch = max(1, min(EVAL_BATCH, 2 * batch_size))
         self.name, self.kind = source.name, source.kind
         self.class_names: list[str] | None = None
         self.normaliser = Normaliser()
@@ -177,8 +180,9 @@ class PreparedData:
         batches = epoch_batches(self.train.count, size, generator, limit, rank, world)
         return self._serve(self.train, batches)
 
-    def val_batches(self, size: int = EVAL_BATCH) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
-        """The validation samples in order."""
+    def val_batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """The validation samples in order, `eval_batch` at a time."""
+        size = self.eval_batch
         order = torch.arange(self.val.count)
         return self._serve(self.val, list(order.split(size)) if self.val.count else [])
 
@@ -254,6 +258,7 @@ def prepare(
     val_split: float,
     seed: int,
     device: torch.device,
+    batch_size: int,
     *,
     workers: int | None = None,
     progress=None,
@@ -261,6 +266,7 @@ def prepare(
     """Split `source` with the seed, fit and normalise it for `task`, ready to serve batches on `device`.
 
     Args:
+        batch_size: the training batch (evaluation takes twice as many samples at a time).
         workers: DataLoader worker processes for streamed data (None: from the cores).
         progress: called as ``progress("sample", done, total)`` while streamed data is
             sampled for its statistics.
@@ -268,7 +274,7 @@ def prepare(
     Raises:
         DataError: too few samples, targets that do not suit the task, or values that are not finite.
     """
-    data = PreparedData(source, fit, task, device, workers)
+    data = PreparedData(source, fit, task, device, batch_size, workers)
     targets, names = task_targets(source, task)
     data.class_names = names if task in ("classification", "sequence") else None
     train_idx, val_idx = split_indices(source.count, val_split, seed, source.name)

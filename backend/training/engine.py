@@ -113,7 +113,9 @@ class TrainingSession:
         seed = config["seed"]
         torch.manual_seed(seed)
         device = self.settings.device
-        self.data = prepare(plan.source, plan.fit, plan.task, config["val_split"], seed, device, progress=progress)
+        self.data = prepare(
+            plan.source, plan.fit, plan.task, config["val_split"], seed, device, plan.batch_size, progress=progress
+        )
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
         self.models, self.generated = build_models(self.project)
         for model in self.models.values():

@@ -22,7 +22,7 @@ def digits_like(count=60, size=8, seed=0):
 
 
 def all_batches(data, size=16):
-    return list(data.train_batches(epoch_generator(0, 1), size)), list(data.val_batches(size))
+    return list(data.train_batches(epoch_generator(0, 1), size)), list(data.val_batches())
 
 
 def assert_same_batches(first, second):
