@@ -324,7 +324,7 @@ def _streamed(data: PreparedData, train_idx: np.ndarray, val_idx: np.ndarray, ta
     data.val = Part(len(val_idx), y=_targets(targets, val_idx, device), indices=val_idx)
     picks = np.sort(np.random.default_rng(seed).permutation(len(train_idx))[:NORM_SAMPLE])
     loader = data.loader()
-    data._plan.batches = [train_idx[chunk].tolist() for chunk in np.array_split(picks, -(-len(picks) // 64))]
+    data._plan.batches = [train_idx[chunk].tolist() for chunk in np.array_split(picks, -(-len(picks) // 32))]
     stats, dims, done = None, 4, 0
     for rows, _kept, skipped in loader:
         data.skipped.update(dict.fromkeys(skipped))

@@ -50,9 +50,13 @@ class Statistics:
         self.sum = self.squares = self.largest = None
 
     def add(self, x: torch.Tensor) -> None:
-        values = x.detach().to("cpu", torch.float64).movedim(self.axis, -1)
-        values = values.reshape(-1, values.shape[-1])
-        parts = (values.sum(dim=0), (values * values).sum(dim=0), values.abs().amax(dim=0))
+        values = x.detach().movedim(self.axis, -1)
+        values = values.reshape(-1, values.shape[-1]).float()
+        parts = (
+            values.sum(dim=0, dtype=torch.float64).cpu(),
+            (values * values).sum(dim=0, dtype=torch.float64).cpu(),
+            values.abs().amax(dim=0).double().cpu(),
+        )
         if self.sum is None:
             self.sum, self.squares, self.largest = parts
         else:
