@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QScroll
 from app.canvas.style import current_palette
 from app.commands import RenameNodeCommand, ReplaceNodeTypeCommand, SetParamCommand
 from app.param_fields import ParamField, make_field
+from graph.events import NetworkEvent, NodeRemoved, NodeRenamed, ParamChanged
 from graph.network import Node, is_valid_name
 from graph.params import ParamError
 from graph.registry import BLOCK_TYPE, categories, get_spec
@@ -235,20 +236,20 @@ class InspectorWidget(QWidget):
         self.set_selection([node.id])
 
     # -- following the model ---------------------------------------------------------------
-    def _on_model_changed(self, network: str, event: str, payload: dict) -> None:
+    def _on_model_changed(self, network: str, event: NetworkEvent) -> None:
         if network != self.document.current_network or not self.node_ids:
             return
-        node = payload.get("node")
-        if event == "node_removed" and node is not None and node.id in self.node_ids:
-            self.set_selection([i for i in self.node_ids if i != node.id])
-        elif event == "param_changed" and node is not None and node.id == self._single_id():
-            field = self.fields.get(payload["name"])
-            if field is not None:
-                field.set_value(payload["value"], self._guess(node, payload["name"]))
-        elif event == "node_renamed" and node is not None and node.id == self._single_id():
-            if self.name_edit is not None:
-                self.name_edit.setText(node.name)
-            self._refresh_title()
+        match event:
+            case NodeRemoved(node=node) if node.id in self.node_ids:
+                self.set_selection([i for i in self.node_ids if i != node.id])
+            case ParamChanged(node=node, name=name, value=value) if node.id == self._single_id():
+                field = self.fields.get(name)
+                if field is not None:
+                    field.set_value(value, self._guess(node, name))
+            case NodeRenamed(node=node) if node.id == self._single_id():
+                if self.name_edit is not None:
+                    self.name_edit.setText(node.name)
+                self._refresh_title()
 
     def _single_id(self) -> str | None:
         return self.node_ids[0] if len(self.node_ids) == 1 else None

@@ -3,8 +3,8 @@
 Both edits are split into a pure *plan* (computed from the project, changing
 nothing, refusing with a `GroupingError` that says why) and *apply* / *undo*
 functions that change the project only through `Network` methods (`add_node`,
-`remove_node`, `connect`, `disconnect`) and `Project.add_block` / removing that
-block, so the editor's undo command is a thin wrapper and the canvas follows
+`remove_node`, `connect`, `disconnect`) and `Project.add_block` /
+`Project.remove_block`, so the editor's undo command is a thin wrapper and the canvas follows
 through the model's listeners.
 
 Grouping makes a `BlockDefinition` whose body holds copies of the selected nodes,
@@ -220,7 +220,7 @@ def undo_group(project: Project, plan: GroupPlan) -> None:
     for index, node in plan.nodes:
         network.add_node(node, index=index)
     _restore_edges(network, plan.edges, project.blocks)
-    del project.blocks[plan.definition.name]
+    project.remove_block(plan.definition.name)
 
 
 # -- ungrouping ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The scene of one network: node and edge items mirroring the model, plus edit gestures.
 
 `CanvasScene` builds its items once, then follows the document: each model event
-(``node_added``, ``edge_removed``, ``param_changed``...) updates exactly the items it
+(`graph.events.NodeAdded`, `EdgeRemoved`, `ParamChanged`...) updates exactly the items it
 concerns, and ``validated`` refreshes labels and badges in place. The scene never
 writes the model directly; gestures become undo commands on the document's stack:
 dragging nodes (one `MoveNodesCommand` on release), dragging from port to port
@@ -22,6 +22,16 @@ from app.canvas.node_item import NodeItem
 from app.canvas.port_item import INVALID, NORMAL, VALID, PortItem
 from app.canvas.style import GRID, current_palette
 from app.commands import ConnectCommand, MoveNodesCommand, new_drag_id
+from graph.events import (
+    EdgeAdded,
+    EdgeRemoved,
+    NetworkEvent,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRenamed,
+    ParamChanged,
+)
 from graph.network import Edge, Network
 from graph.registry import BLOCK_TYPE
 from graph.shapes import format_shape
@@ -174,27 +184,28 @@ class CanvasScene(QGraphicsScene):
             shape = report.edges.get(edge.key)
             item.set_label("" if shape is None else format_shape(shape))
 
-    def _on_model_changed(self, network_name: str, event: str, payload: dict) -> None:
+    def _on_model_changed(self, network_name: str, event: NetworkEvent) -> None:
         if network_name != self.network_name:
             return
-        if event == "node_added":
-            self._add_node_item(payload["node"])
-        elif event == "node_removed":
-            item = self.nodes.pop(payload["node"].id, None)
-            if item is not None:
-                self.removeItem(item)
-        elif event == "edge_added":
-            self._add_edge_item(payload["edge"])
-        elif event == "edge_removed":
-            self._remove_edge_item(payload["edge"])
-        elif event in ("param_changed", "node_renamed"):
-            item = self.nodes.get(payload["node"].id)
-            if item is not None:
-                item.set_node(payload["node"])
-        elif event == "node_moved":
-            item = self.nodes.get(payload["node"].id)
-            if item is not None:
-                item.set_position(payload["node"].position)
+        match event:
+            case NodeAdded(node=node):
+                self._add_node_item(node)
+            case NodeRemoved(node=node):
+                item = self.nodes.pop(node.id, None)
+                if item is not None:
+                    self.removeItem(item)
+            case EdgeAdded(edge=edge):
+                self._add_edge_item(edge)
+            case EdgeRemoved(edge=edge):
+                self._remove_edge_item(edge)
+            case ParamChanged(node=node) | NodeRenamed(node=node):
+                item = self.nodes.get(node.id)
+                if item is not None:
+                    item.set_node(node)
+            case NodeMoved(node=node):
+                item = self.nodes.get(node.id)
+                if item is not None:
+                    item.set_position(node.position)
 
     # -- selection helpers ----------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from graph.events import EdgeAdded, NodeMoved
 from graph.layout import LAYER_GAP_LR, LAYER_GAP_TB, NODE_GAP_LR, apply_layout, auto_layout, layers_of
 from graph.network import Edge, Network, Node
 
@@ -87,7 +88,7 @@ def test_a_cycle_is_laid_out_instead_of_raising():
     net, (_features, fc1, fc2, _add, _result) = residual()
     # Bypass connect()'s cycle check: a broken file may hold a cycle.
     net.edges.append(Edge(fc2.id, "out", fc1.id, "x"))
-    net._emit("edge_added", edge=net.edges[-1])
+    net._emit(EdgeAdded(net.edges[-1]))
     positions = auto_layout(net)
     assert set(positions) == set(net.nodes)
     assert positions[fc1.id][0] == positions[fc2.id][0]
@@ -107,10 +108,10 @@ def test_unknown_direction_is_refused():
 def test_apply_layout_moves_nodes_through_the_model_and_returns_old_positions():
     net, nodes = chain(3)
     events = []
-    net.subscribe(lambda event, payload: events.append(event))
+    net.subscribe(lambda event: events.append(type(event)))
     old = apply_layout(net)
     assert old == {n.id: (0.0, 0.0) for n in nodes}
-    assert events == ["node_moved"] * 3
+    assert events == [NodeMoved] * 3
     assert [net.nodes[n.id].position for n in nodes] == [(i * LAYER_GAP_LR, 0.0) for i in range(3)]
 
 
