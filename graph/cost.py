@@ -165,7 +165,9 @@ def _node_cost(network: Network, report: NetworkReport, node_id: str, live: bool
         inputs = {port: list(shapes) for port, shapes in result.inputs.items()}
         macs = spec.count_macs(inputs, result.params, result.outputs)
     dtype = result.params.get("dtype", "float32") if node.type == "Input" else "float32"
-    return NodeCost(node_id, node.name, node.type, result.param_count, macs, _output_bytes(node.type, result, dtype), live)
+    return NodeCost(
+        node_id, node.name, node.type, result.param_count, macs, _output_bytes(node.type, result, dtype), live
+    )
 
 
 def _without_activation(node: NodeCost) -> NodeCost:
@@ -218,7 +220,11 @@ def memory_warnings(
     if memory.total <= budget_bytes:
         return []
     ranked = sorted(
-        ((node.training_bytes(batch_size, optimizer), cost.network, node) for cost in costs for node in cost.live_nodes()),
+        (
+            (node.training_bytes(batch_size, optimizer), cost.network, node)
+            for cost in costs
+            for node in cost.live_nodes()
+        ),
         key=lambda item: item[0],
         reverse=True,
     )

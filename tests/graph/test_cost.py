@@ -125,7 +125,8 @@ def test_memory_warnings_pin_the_heaviest_layers_only_when_over_budget():
 
 
 @pytest.mark.parametrize(
-    ("count", "text"), [(None, "?"), (840, "840"), (416_520, "416.52 K"), (1_814_073_344, "1.81 G"), (15.47e9, "15.47 G")]
+    ("count", "text"),
+    [(None, "?"), (840, "840"), (416_520, "416.52 K"), (1_814_073_344, "1.81 G"), (15.47e9, "15.47 G")],
 )
 def test_mult_adds_are_written_as_tables_write_them(count, text):
     assert format_count(count) == text
