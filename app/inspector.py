@@ -28,10 +28,6 @@ from graph.params import ParamError
 from graph.registry import BLOCK_TYPE, categories, get_spec
 from graph.shapes import format_shape
 
-# What "auto" means for common parameters, so switching auto off keeps the inferred value.
-_AUTO_FROM_LAST_DIM = ("in_features", "input_size")
-_AUTO_FROM_FIRST_DIM = ("in_channels", "num_features")
-
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -156,18 +152,13 @@ class InspectorWidget(QWidget):
         return [s.type for s in categories().get(spec.category, [])]
 
     def _guess(self, node: Node, name: str) -> Any:
-        """The value an auto parameter stands for now, from the node's input shape."""
+        """The value an auto parameter stands for now (the spec says), so switching auto off keeps it."""
         report = self.document.report
         result = report.nodes.get(node.id) if report is not None else None
-        shapes = result.inputs.get("x") if result is not None else None
-        shape = shapes[0] if shapes else None
-        if not shape:
-            return None
-        if name in _AUTO_FROM_LAST_DIM:
-            return shape[-1]
-        if name in _AUTO_FROM_FIRST_DIM:
-            return shape[0]
-        return None
+        spec = get_spec(node.type)
+        if result is None or spec is None or not result.outputs:
+            return None  # the shape rule has not accepted the inputs: there is nothing to stand for
+        return spec.auto_values(result.inputs, result.params).get(name)
 
     # -- edits --------------------------------------------------------------------------
     def _show_message(self, text: str) -> None:

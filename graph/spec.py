@@ -100,6 +100,9 @@ class LayerSpec:
     inputs: tuple[Port, ...] = (Port("x"),)
     outputs: tuple[str, ...] = ("out",)
     count_params: Callable[[Inputs, dict[str, Any]], int] = no_params
+    # What the parameters left on auto (None) stand for: (input shapes, params) -> {name: value}.
+    # The layer's shape rule, count and code template read the same values.
+    auto: Callable[[Inputs, dict[str, Any]], dict[str, Any]] | None = None
     # Multiply-accumulates for ONE sample: (input shapes, params, output shapes) -> count,
     # None when a size is only known at run time. See graph/cost.py for the convention.
     count_macs: Callable[[Inputs, dict[str, Any], dict[str, Shape]], int | None] = no_macs
@@ -124,6 +127,12 @@ class LayerSpec:
             if port.name == name:
                 return port
         return None
+
+    def auto_values(self, inputs: Inputs, params: dict[str, Any]) -> dict[str, Any]:
+        """The value each parameter left on auto stands for, given input shapes the shape rule accepted."""
+        if self.auto is None:
+            return {}
+        return {name: value for name, value in self.auto(inputs, params).items() if params.get(name) is None}
 
     def infer_outputs(self, inputs: Inputs, params: dict[str, Any]) -> dict[str, Shape]:
         """Run the shape rule; a single returned shape is the only output's."""

@@ -65,6 +65,7 @@ register(
             Param("bias", "bool", True, "Learn an additive bias."),
         ),
         infer=_linear_infer,
+        auto=lambda inputs, p: {"in_features": _linear_in(inputs, p)},
         count_params=_linear_count,
         count_macs=_linear_macs,
         build=_linear_build,

@@ -115,11 +115,15 @@ def _rnn_macs(gates: int):
     return count
 
 
+def _rnn_input_size(inputs: dict, p: dict):
+    return p["input_size"] if p["input_size"] is not None else inputs["x"][0][1]
+
+
 def _rnn_build(type_name: str):
     before = ("num_layers", "nonlinearity", "bias") if type_name == "RNN" else ("num_layers", "bias")
 
     def build(inputs: dict, p: dict) -> str:
-        size_in = p["input_size"] if p["input_size"] is not None else inputs["x"][0][1]
+        size_in = _rnn_input_size(inputs, p)
         head = f"{render(size_in)}, {render(p['hidden_size'])}{kwargs(p, TORCH_RNN_DEFAULTS, before)}"
         return f"nn.{type_name}({head}, batch_first=True{kwargs(p, TORCH_RNN_DEFAULTS, ('dropout', 'bidirectional'))})"
 
@@ -188,6 +192,7 @@ for _name, _gates in GATES.items():
             infer=_rnn_infer,
             count_params=_rnn_count(_gates),
             count_macs=_rnn_macs(_gates),
+            auto=lambda inputs, p: {"input_size": _rnn_input_size(inputs, p)},
             build=_rnn_build(_name),
             forward=_rnn_forward(_name == "LSTM"),
             face=("hidden_size", "num_layers"),
