@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +118,7 @@ class Network:
         self._incoming_size = 0
         self._graph_size = (0, 0)
         self._next_suffix: dict[str, int] = {}  # hint only: unique_name still checks every candidate
+        # _next_id is a hint too: new_ids checks every candidate against the nodes
 
     # -- listeners -----------------------------------------------------------------
     def subscribe(self, listener: NetworkListener) -> None:
@@ -205,23 +207,48 @@ class Network:
     def edges_from(self, node_id: str, port: str | None = None) -> list[Edge]:
         return [e for e in self.edges if e.src == node_id and (port is None or e.src_port == port)]
 
-    def new_id(self) -> str:
+    # -- ids and names: handed out here only -------------------------------------------
+    def new_ids(self, count: int) -> list[str]:
+        """`count` distinct ids that no node of this network has (each is free until a node takes it)."""
         while f"n{self._next_id}" in self.nodes:
             self._next_id += 1
-        return f"n{self._next_id}"
+        ids, index = [], self._next_id
+        while len(ids) < count:
+            if f"n{index}" not in self.nodes:
+                ids.append(f"n{index}")
+            index += 1
+        return ids
 
-    def unique_name(self, base: str) -> str:
-        """`base` made into a fresh identifier: ``conv`` -> ``conv1``, ``conv2``..."""
+    def new_id(self) -> str:
+        return self.new_ids(1)[0]
+
+    def unique_name(self, base: str, taken: Collection[str] = ()) -> str:
+        """`base` made into a fresh identifier: ``conv`` -> ``conv1``, ``conv2``... (avoiding `taken` too)."""
         stem = re.sub(r"\W+", "_", base.strip()).strip("_").lower() or "layer"
         if stem[0].isdigit():
             stem = "l" + stem
         stem = re.sub(r"\d+$", "", stem) or stem
         names = self._names()
         index = self._next_suffix.get(stem, 1)
-        while f"{stem}{index}" in names or not is_valid_name(f"{stem}{index}"):
+        while f"{stem}{index}" in names or f"{stem}{index}" in taken or not is_valid_name(f"{stem}{index}"):
             index += 1
         self._next_suffix[stem] = index
         return f"{stem}{index}"
+
+    def fresh_name(self, wanted: str, taken: set[str] | None = None, prefix: str = "") -> str:
+        """`wanted` itself when usable and free, else ``<prefix>_<wanted>``, else a numbered name.
+
+        "Free" means no node of this network has it and it is not in `taken`, the names
+        already given to nodes that are not added yet; the name returned is added to it.
+        """
+        taken = set() if taken is None else taken
+        for candidate in (wanted, f"{prefix}_{wanted}" if prefix else ""):
+            if is_valid_name(candidate) and candidate not in taken and self.node_by_name(candidate) is None:
+                taken.add(candidate)
+                return candidate
+        name = self.unique_name(wanted if isinstance(wanted, str) else "layer", taken)
+        taken.add(name)
+        return name
 
     def input_nodes(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.type == "Input"]

@@ -1,6 +1,8 @@
 """Project files: JSON in, JSON out, and nothing in between trusted.
 
 Format: UTF-8 JSON with ``"format": "netcanvas"`` and an integer ``"version"``.
+This module is the one codec of nodes and edges (`node_to_dict`, `node_from_dict`,
+`edge_to_dict`, `edge_from_dict`); copied nodes on the clipboard use it too.
 Older versions are migrated on load (`MIGRATIONS`). Loading parses into plain
 dicts, checks every field (types, sizes, nesting, names, known layer types,
 parameter values) and raises one `ProjectFileError` that names the field, e.g.
@@ -41,19 +43,25 @@ class ProjectFileError(ValueError):
 
 
 # -- saving ---------------------------------------------------------------------------------------
+def node_to_dict(node: Node) -> dict[str, Any]:
+    """One node as the file holds it (the clipboard uses the same form)."""
+    return {
+        "id": node.id,
+        "type": node.type,
+        "name": node.name,
+        "params": {k: to_json_value(v) for k, v in node.params.items()},
+        "position": [round(node.position[0], 2), round(node.position[1], 2)],
+    }
+
+
+def edge_to_dict(edge: Edge) -> dict[str, str]:
+    return {"src": edge.src, "src_port": edge.src_port, "dst": edge.dst, "dst_port": edge.dst_port}
+
+
 def network_to_dict(network: Network) -> dict[str, Any]:
     return {
-        "nodes": [
-            {
-                "id": node.id,
-                "type": node.type,
-                "name": node.name,
-                "params": {k: to_json_value(v) for k, v in node.params.items()},
-                "position": [round(node.position[0], 2), round(node.position[1], 2)],
-            }
-            for node in network.nodes.values()
-        ],
-        "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port} for e in network.edges],
+        "nodes": [node_to_dict(node) for node in network.nodes.values()],
+        "edges": [edge_to_dict(edge) for edge in network.edges],
     }
 
 
@@ -321,7 +329,7 @@ def _network_from_dict(data: Any, field: str, name: str, blocks: dict, with_edge
     network.blocks = blocks
     names: set[str] = set()
     for index, raw in enumerate(nodes):
-        node = _node_from_dict(raw, f"{field}.nodes[{index}]", blocks)
+        node = node_from_dict(raw, f"{field}.nodes[{index}]", blocks)
         if node.id in network.nodes:
             raise ProjectFileError(f"{field}.nodes[{index}].id: '{node.id}' is used twice")
         if node.name in names:
@@ -338,9 +346,7 @@ def _edges_from_dict(network: Network, data: dict, field: str, blocks: dict) -> 
     seen: set[Edge] = set()
     for index, raw in enumerate(edges):
         where = f"{field}.edges[{index}]"
-        _expect(raw, dict, where, "an object")
-        parts = [_expect(raw.get(key), str, f"{where}.{key}", "text") for key in ("src", "src_port", "dst", "dst_port")]
-        edge = Edge(*parts)
+        edge = edge_from_dict(raw, where)
         for end in ("src", "dst"):
             if getattr(edge, end) not in network.nodes:
                 raise ProjectFileError(f"{where}.{end}: no node with id '{getattr(edge, end)}'")
@@ -358,7 +364,22 @@ def _edges_from_dict(network: Network, data: dict, field: str, blocks: dict) -> 
         network.edges.append(edge)
 
 
-def _node_from_dict(raw: Any, field: str, blocks: dict) -> Node:
+def edge_from_dict(raw: Any, field: str) -> Edge:
+    """An edge from its file form; raises `ProjectFileError` naming the field (its ends are not checked here)."""
+    _expect(raw, dict, field, "an object")
+    return Edge(
+        *(_expect(raw.get(key), str, f"{field}.{key}", "text") for key in ("src", "src_port", "dst", "dst_port"))
+    )
+
+
+def node_from_dict(raw: Any, field: str, blocks: dict) -> Node:
+    """A node from its file form, every parameter checked; raises `ProjectFileError` naming the field.
+
+    Args:
+        raw: the decoded JSON value.
+        field: where it is, for messages (``networks.net.nodes[3]``).
+        blocks: the block definitions a ``Block`` node may use.
+    """
     _expect(raw, dict, field, "an object")
     node_id = _expect(raw.get("id"), str, f"{field}.id", "text")
     if not node_id or len(node_id) > 64:
