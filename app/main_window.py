@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import require_supported_qt
 from app.actions import build_actions
 from app.docks.code_view import CodeWidget
 from app.docks.problems import ProblemsWidget
@@ -46,6 +47,8 @@ from app.palette import PaletteWidget
 from app.preset_gallery import PresetGallery
 from app.themes import apply_theme, current_theme
 from graph.project import Project
+
+require_supported_qt()  # every window is made here: refuse a Qt that would crash this Python first
 
 LAYOUT_VERSION = 1
 DEFAULT_SIZE = (1600, 1000)

@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import main_window as main_window_module
 from app.commands import SetParamCommand
+from app.entry import main as cli_main
 from app.main_window import MainWindow
 from app.preset_gallery import PresetGallery
 from app.themes import current_theme
-from backend.cli import main as cli_main
 from graph.presets import PRESETS, PresetError, build_preset
 from tests.gui.conftest import lenet_window
 
