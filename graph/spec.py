@@ -34,14 +34,6 @@ class Port:
     min_count: int = 1
     max_count: int | None = 1
 
-    @property
-    def optional(self) -> bool:
-        return self.min_count == 0
-
-    @property
-    def variadic(self) -> bool:
-        return self.max_count != 1
-
 
 @dataclass(frozen=True)
 class ForwardContext:

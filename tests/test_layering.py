@@ -126,19 +126,13 @@ def run_entry_without_qt(argv: list[str]) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(("argv", "status"), [(["presets"], 0), (["gui", "--help"], 0), (["gui", "--set", "x"], 2)])
 def test_the_netcanvas_entry_point_runs_commands_without_qt(argv, status):
-    script = ENTRY_WITHOUT_QT.format(blocked=repr(set(QT)))
-    result = subprocess.run(
-        [sys.executable, "-c", script, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = run_entry_without_qt(argv)
     assert result.returncode == status, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
 
 
 def test_the_entry_point_without_qt_says_in_one_line_that_the_app_cannot_start():
-    script = ENTRY_WITHOUT_QT.format(blocked=repr(set(QT)))
-    result = subprocess.run(
-        [sys.executable, "-c", script, "gui"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = run_entry_without_qt(["gui"])
     assert result.returncode == 1
     assert result.stderr.startswith("netcanvas: the desktop app cannot start:")
     assert result.stderr.count("\n") == 1
