@@ -99,7 +99,7 @@ class RemoveNodes(NetworkEdit):
         network = project.networks[network_name]
         wanted = set(node_ids)
         ids = [i for i in network.nodes if i in wanted]
-        loose = [e for e in edges if e in network.edges and e.src not in ids and e.dst not in ids]
+        loose = list(dict.fromkeys(e for e in edges if e in network.edges and e.src not in ids and e.dst not in ids))
         what = f"{len(ids)} node(s)" if ids else f"{len(loose)} connection(s)"
         if len(ids) == 1 and not loose:
             what = network.nodes[ids[0]].name

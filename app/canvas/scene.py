@@ -211,7 +211,9 @@ class CanvasScene(QGraphicsScene):
     def selected_node_ids(self) -> list[str]:
         """Selected node ids in the network's order (stable for commands and tests)."""
         selected = {item.node_id for item in self.selectedItems() if isinstance(item, NodeItem)}
-        return [node_id for node_id in self.nodes if node_id in selected]
+        if not selected or not self.is_valid():
+            return []
+        return [node_id for node_id in self.network.nodes if node_id in selected]
 
     def selected_edges(self) -> list[Edge]:
         return [item.edge for item in self.selectedItems() if isinstance(item, EdgeItem)]
