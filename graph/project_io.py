@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from graph.network import Edge, Network, Node, coerce_node_params, is_valid_name
 from graph.params import KINDS, Param, ParamError, to_json_value
 from graph.project import BlockDefinition, Project
@@ -157,7 +159,7 @@ def loads(raw: bytes | str) -> Project:
     except RecursionError:
         raise ProjectFileError("nested too deeply to be a project file") from None
     except json.JSONDecodeError as error:
-        raise ProjectFileError(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+        raise ProjectFileError(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
     except ValueError as error:
         raise ProjectFileError(str(error)) from None
     _check_depth(data)
@@ -362,6 +364,31 @@ def _edges_from_dict(network: Network, data: dict, field: str, blocks: dict) -> 
             raise ProjectFileError(f"{where}: the same connection appears twice")
         seen.add(edge)
         network.edges.append(edge)
+    _check_acyclic(network, field)
+
+
+def _check_acyclic(network: Network, field: str) -> None:
+    """Refuse a network whose connections go round in a circle, naming one connection of the circle."""
+    indegree = dict.fromkeys(network.nodes, 0)
+    children: dict[str, list[str]] = {node_id: [] for node_id in network.nodes}
+    for edge in network.edges:
+        indegree[edge.dst] += 1
+        children[edge.src].append(edge.dst)
+    ready = [node_id for node_id, count in indegree.items() if count == 0]
+    while ready:  # Kahn's walk: what it never reaches is on a cycle or after one
+        for child in children[ready.pop()]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+    stuck = {node_id for node_id, count in indegree.items() if count > 0}
+    if not stuck:
+        return
+    cycle = nx.find_cycle(network.graph.subgraph(stuck))
+    index = network.edges.index(network.graph.edges[cycle[0]]["edge"])
+    names = " -> ".join(network.nodes[src].name for src, *_ in cycle) + " -> " + network.nodes[cycle[0][0]].name
+    raise ProjectFileError(
+        f"{field}.edges[{index}]: the connections go round in a circle ({names}); a network must flow one way"
+    )
 
 
 def edge_from_dict(raw: Any, field: str) -> Edge:
