@@ -2,10 +2,12 @@
 
 A `Network` is a directed graph of `Node`s joined by `Edge`s from an output port to
 an input port. It is the single source of truth for a drawing: the canvas mirrors it
-through listener callbacks and never the reverse. Every mutation is one method
-(`add_node`, `remove_node`, `connect`, `disconnect`, `set_param`, `move_node`,
-`rename_node`), each reversible by another, so the editor's undo commands stay
-one-liners.
+through listeners, which get one typed event (``graph/events.py``) per change, and
+never the reverse. Every mutation is one method (`add_node`, `remove_node`,
+`connect`, `disconnect`, `set_param`, `move_node`, `rename_node`), each reversible by
+another, so the reversible edits of ``graph/edits.py`` stay small. The network is
+also the one place that hands out node ids and names (`new_ids`, `unique_name`,
+`fresh_name`).
 
 Invariants: node ids and names are unique within a network; names are Python
 identifiers (they become attribute and variable names in generated code); edges
