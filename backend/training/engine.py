@@ -216,6 +216,11 @@ class TrainingSession:
     def resume(self) -> None:
         self._running.set()
 
+    def fixed_batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The first `size` training samples (fitted, normalised, on the device) and their targets."""
+        data = self.data
+        return data.train_x[:size], None if data.train_y is None else data.train_y[:size]
+
     def save_weights(self, path: str | Path) -> None:
         """The weights as a state_dict (a dict of state_dicts by network for multi-network projects)."""
         states = {name: {k: v.detach().cpu() for k, v in m.state_dict().items()} for name, m in self.models.items()}
