@@ -122,29 +122,35 @@ class FlowProbe:
 
     Args:
         models: the networks by name (the modules being trained).
-        on_flow: called with a `FlowEvent` after each sampled step.
-        every: sample steps 1, 1 + every, 1 + 2*every... (step numbers count from 1).
+        on_flow: called with a `FlowEvent` after each sampled step (None: never samples).
+        every: sample steps 1, 1 + every, 1 + 2*every... (step numbers count from 1); 0 never samples.
         inner: also report the layers inside blocks.
     """
 
     def __init__(
         self,
         models: dict[str, nn.Module],
-        on_flow: Callable[[FlowEvent], None],
+        on_flow: Callable[[FlowEvent], None] | None,
         every: int = DEFAULT_EVERY,
         inner: bool = False,
     ):
         self.on_flow = on_flow
-        self.every = max(1, int(every))
+        self.every = int(every) if on_flow is not None else 0
         self.modules = {network: node_modules(model, inner) for network, model in models.items()}
         self._recorders: dict[str, _ActivationRecorder] = {}
 
     def sampled(self, step: int) -> bool:
-        return (step - 1) % self.every == 0
+        return self.every > 0 and (step - 1) % self.every == 0
 
     def before_step(self, step: int) -> None:
         if self.sampled(step):
             self._recorders = {network: _ActivationRecorder(mods) for network, mods in self.modules.items()}
+
+    def close(self) -> None:
+        """Remove any hooks still attached (a step that failed half way)."""
+        for recorder in self._recorders.values():
+            recorder.remove()
+        self._recorders = {}
 
     def after_step(self, step: int, epoch: int = 0, batch: int = 0) -> FlowEvent | None:
         """Read this step's statistics (if it was sampled), detach the hooks and report them."""
@@ -154,7 +160,8 @@ class FlowProbe:
         for recorder in recorders.values():
             recorder.remove()
         event = FlowEvent(step, epoch, batch, measure(self.modules, recorders))
-        self.on_flow(event)
+        if self.on_flow is not None:
+            self.on_flow(event)
         return event
 
 
