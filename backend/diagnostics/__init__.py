@@ -4,6 +4,7 @@
 model, loss, optimizer; ``overrides`` as ``--set``) and runs the check families,
 one module each, in an order where the ones that train come last:
 
+* `memory` — the training-memory estimate (`graph.cost`) against the device's memory;
 * `wiring` — the last layers against the loss and the data's classes;
 * `initial_loss` — the untrained loss against its expected value (ln C ...);
 * `activations` — dead ReLUs and saturated sigmoid/tanh units per layer;
@@ -25,6 +26,7 @@ from backend.diagnostics.context import CheckContext, width_layer
 from backend.diagnostics.findings import SEVERITIES, Finding, failed
 from backend.diagnostics.gradients import gradient_findings
 from backend.diagnostics.initial_loss import initial_loss_findings
+from backend.diagnostics.memory import memory_findings
 from backend.diagnostics.overfit import overfit_findings
 from backend.diagnostics.wiring import wiring_findings
 from backend.training import TrainingSession, TrainingSetupError
@@ -70,7 +72,7 @@ def run_checks(
         report([_setup_failure(project, reports, str(error))])
         return findings
     ctx = CheckContext.of(session)
-    steps: list[Callable[[], list[Finding]]] = [lambda: wiring_findings(ctx)]
+    steps: list[Callable[[], list[Finding]]] = [lambda: memory_findings(ctx), lambda: wiring_findings(ctx)]
     if ctx.supervised:
         steps += [lambda: initial_loss_findings(ctx), lambda: activation_findings(ctx)]
     steps.append(lambda: gradient_findings(ctx))

@@ -155,6 +155,20 @@ def test_an_initial_loss_far_above_ln_c_is_a_warning_on_the_last_layer():
     assert (high.severity, high.node_name) == ("warn", "fc3")
 
 
+def test_training_memory_over_the_device_budget_is_pinned_on_the_heaviest_layers(monkeypatch):
+    import backend.diagnostics.memory as memory
+
+    session = TrainingSession(build_preset("lenet5"), CPU)
+    ctx = CheckContext.of(session)
+    (fine,) = memory.memory_findings(ctx)
+    assert fine.severity == "ok" and "at batch size 32 with adam" in fine.message
+    monkeypatch.setattr(memory, "device_memory", lambda device: 1_000_000)
+    warnings = memory.memory_findings(ctx)
+    assert [w.severity for w in warnings] == ["warn"] * 3
+    assert warnings[0].node_name == "fc1"  # 48,120 weights x 4 copies outweigh every activation at batch 32
+    assert "but cpu has 976.56 KB" in warnings[0].message
+
+
 def test_the_gradient_rule_flags_the_first_collapse_or_blow_up_from_the_loss():
     assert flag_gradients([("a", 1e-2), ("b", 1e-2), ("c", 1e-2)]) == {}
     assert flag_gradients([("a", 1e-9), ("b", 1e-7), ("c", 1e-3), ("d", 1e-2)]) == {"b": "vanishing"}
