@@ -115,6 +115,12 @@ class Document(QObject):
         self.reports = validate_project(self.project)
         self.validated.emit()
 
+    def fresh_reports(self) -> dict[str, NetworkReport]:
+        """The reports of the project as it is now (validating first if a change is still pending)."""
+        if self._validate_timer.isActive():
+            self.validate_now()
+        return self.reports
+
     def notify_training_config(self) -> None:
         """Called by training-settings commands after they change `project.training`."""
         self.training_config_changed.emit()

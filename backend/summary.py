@@ -1,12 +1,12 @@
 """The per-layer summary table: name, type, output shape, parameter count and mult-adds.
 
 One row per node of a network in topological order (a block instance is one row;
-with ``expand`` its inner layers follow, indented). Nodes that do not lead to an
-Output are marked unused and left out of the total, as they are left out of the
-model. The last line is always ``Total params: N`` with N formatted with commas, so
-scripts can read it; it counts what the generated model holds. Just before it,
-``Total mult-adds: 1.81 G`` (one sample; conventions in `graph.cost`). `summary_json`
-gives the same facts as one JSON-ready object.
+with ``expand`` its inner layers follow, indented). Counts come from the validation
+report (`graph.validation.NetworkReport`), which counts what the generated model
+holds: nodes that do not lead to an Output are marked unused and count zero. The
+last line is always ``Total params: N`` with N formatted with commas, so scripts
+can read it. Just before it, ``Total mult-adds: 1.81 G`` (one sample; conventions in
+`graph.cost`). `summary_json` gives the same facts as one JSON-ready object.
 """
 
 from __future__ import annotations
@@ -67,11 +67,6 @@ def network_rows(network: Network, report: NetworkReport, expand: bool = False, 
     return rows
 
 
-def model_params(network: Network, report: NetworkReport) -> int:
-    """Parameters of the generated model: every node that leads to an Output."""
-    return sum(r.param_count for node_id, r in report.nodes.items() if not report.live or node_id in report.live)
-
-
 def format_rows(rows: list[Row]) -> list[str]:
     """The table as text lines, columns padded to fit."""
     cells = [(INDENT * r.depth + r.name, r.type, r.shape, f"{r.params:,}", format_count(r.macs)) for r in rows]
@@ -85,20 +80,25 @@ def format_rows(rows: list[Row]) -> list[str]:
     return [line(HEADERS), rule, *(line(c) for c in cells), rule]
 
 
-def project_summary(project: Project, expand: bool = False) -> tuple[list[str], dict[str, NetworkReport]]:
+def project_summary(
+    project: Project, expand: bool = False, reports: dict[str, NetworkReport] | None = None
+) -> tuple[list[str], dict[str, NetworkReport]]:
     """The summary of every network, ending with ``Total params: N`` over all of them.
+
+    Args:
+        reports: the networks' validation reports when the caller has them (validated here otherwise).
 
     Returns:
         The text lines and the validation report of each network (for its problems).
     """
-    reports = validate_project(project)
+    reports = reports if reports is not None else validate_project(project)
     lines: list[str] = []
     total = 0
     macs = sum(cost.total_macs for cost in project_cost(project, reports).values())
     several = len(project.networks) > 1
     for name, network in project.networks.items():
         report = reports[name]
-        count = model_params(network, report)
+        count = report.total_params
         total += count
         if several:
             lines.append(f"Network: {name}")
@@ -151,7 +151,7 @@ def summary_json(project: Project, expand: bool = False) -> tuple[dict, dict[str
                     "depth": fields["depth"],
                 }
             )
-    total_params = sum(model_params(network, reports[name]) for name, network in project.networks.items())
+    total_params = sum(report.total_params for report in reports.values())
     summary = {
         "total_params": total_params,
         "total_macs": sum(cost.total_macs for cost in costs.values()),

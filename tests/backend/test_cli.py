@@ -232,7 +232,7 @@ def test_validate_prints_warnings_but_exits_0(tmp_path, capsys):
 
     code, out, _ = run_cli(capsys, "validate", str(project_with(tmp_path, build)))
     assert code == 0
-    assert out.splitlines()[0] == "warning: net/unused: does not lead to any Output, so it is left out of the model"
+    assert out.splitlines()[0] == "warning: net/unused: feeds nothing; not part of the model"
 
 
 # -- files that are missing or broken --------------------------------------------------------------
