@@ -103,9 +103,6 @@ class NetworkCost:
     def activation_bytes(self, batch_size: int) -> int:
         return batch_size * sum(node.activation_bytes for node in self.live_nodes())
 
-    def by_id(self, node_id: str) -> NodeCost | None:
-        return next((node for node in self.nodes if node.node_id == node_id), None)
-
 
 @dataclass(frozen=True)
 class TrainingMemory:

@@ -43,7 +43,7 @@ def node_modules(model: nn.Module, inner: bool = False) -> dict[str, nn.Module]:
     found: dict[str, nn.Module] = {}
     for name, module in model.named_children():
         found[name] = module
-        if inner and not isinstance(module, (nn.RNNBase,)) and any(True for _ in module.children()):
+        if inner and any(True for _ in module.children()):
             for inner_name, inner_module in node_modules(module, inner=True).items():
                 found[f"{name}.{inner_name}"] = inner_module
     return found
