@@ -300,9 +300,16 @@ class UngroupCommand(NetworkCommand):
 class AutoLayoutCommand(MoveNodesCommand):
     """Move every node to where `graph.layout.auto_layout` puts it, in one step (never merged)."""
 
-    def __init__(self, document, network_name: str, direction: str = "LR", origin: tuple[float, float] = (0.0, 0.0)):
+    def __init__(
+        self,
+        document,
+        network_name: str,
+        direction: str = "TB",
+        origin: tuple[float, float] = (0.0, 0.0),
+        sizes: dict | None = None,
+    ):
         network = document.project.networks[network_name]
-        positions = auto_layout(network, direction)
+        positions = auto_layout(network, direction, sizes)
         moves = {
             node_id: (network.nodes[node_id].position, (x + origin[0], y + origin[1]))
             for node_id, (x, y) in positions.items()

@@ -162,8 +162,8 @@ class MainWindow(QMainWindow):
     def _refresh_all(self) -> None:
         self.update_title()
         self._update_params()
-        # Let the canvas lay out its items before fitting them into view.
-        QTimer.singleShot(0, self.fit_view)
+        # Let the canvas lay out its items before choosing what to show.
+        QTimer.singleShot(0, self.editor.show_start)
 
     def _network_changed(self, _name: str) -> None:
         self._update_params()

@@ -1,6 +1,6 @@
 """Pictures of a diagram: the nodes of a scene saved as PNG or SVG.
 
-The picture shows every node with a small margin on the theme's background and no
+The picture shows every node and edge with a small margin on the theme's background and no
 selection outlines. PNGs are rendered at twice the scene's scale (crisp on high-DPI
 screens and in slides), shrunk when that would exceed `MAX_PNG_SIDE` pixels.
 """

@@ -1,6 +1,7 @@
 """Colours, fonts and pens of the canvas: one place, light and dark.
 
-Each layer category has a header colour (the same in both themes, chosen to carry
+The card's geometry (width, header, rows) is `graph.layout`'s, which sizes the
+layout by it. Each layer category has a header colour (the same in both themes, chosen to carry
 white text); everything else comes from a `CanvasPalette`. Fonts and pens are built
 once per palette and shared by every item, so `paint()` never allocates them.
 """
@@ -11,14 +12,12 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPen
+from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetricsF, QGuiApplication, QPen
 
 GRID = 10  # snapping step in scene pixels; the grid is drawn every 2 steps
-NODE_WIDTH = 180.0
-HEADER_HEIGHT = 26.0
-ROW_HEIGHT = 16.0
 PORT_RADIUS = 5.0
 CORNER = 6.0
+MIN_TEXT_PX = 8.0  # no text is drawn smaller than this on screen
 
 # Header colours by category keyword (categories are free text in the specs).
 _CATEGORY_COLOURS = (
@@ -149,9 +148,19 @@ class Fonts:
         self.title_metrics = QFontMetricsF(self.title)
         self.small_metrics = QFontMetricsF(self.small)
         self.mono_metrics = QFontMetricsF(self.mono)
+        # Pixel sizes at 100% zoom: what `readable_at` compares with the minimum.
+        self.title_px = float(QFontInfo(self.title).pixelSize())
+        self.small_px = float(QFontInfo(self.small).pixelSize())
+        self.mono_px = float(QFontInfo(self.mono).pixelSize())
+        self.detail_zoom = MIN_TEXT_PX / min(self.small_px, self.mono_px)
 
 
 _fonts: Fonts | None = None
+
+
+def readable_at(pixel_size: float, zoom: float) -> bool:
+    """Whether text of `pixel_size` scene pixels is at least `MIN_TEXT_PX` on screen at `zoom`."""
+    return pixel_size * zoom >= MIN_TEXT_PX
 
 
 def fonts() -> Fonts:
