@@ -74,10 +74,20 @@ def port_label_rows(inputs: int, outputs: int, direction: str) -> int:
     return max(inputs if inputs > 1 else 0, outputs if outputs > 1 else 0)
 
 
-def face_names(node: Node) -> list[str]:
-    """The parameters a card shows on its face (a spec's `face`; a block's own parameters)."""
+def face_names(node: Node, blocks: Mapping | None = None) -> list[str]:
+    """The parameters a card shows on its face: the spec's `face`, or a block's own parameters.
+
+    Args:
+        node: the node.
+        blocks: block definitions by name, for a block's parameters in their declared
+            order (without them, in the order the node holds them).
+    """
     if node.type == BLOCK_TYPE:
-        names = [name for name in node.params if name != "block"]
+        definition = blocks.get(node.params.get("block")) if blocks is not None else None
+        if definition is not None:
+            names = [param.name for param in definition.params]
+        else:
+            names = [name for name in node.params if name != "block"]
     else:
         spec = get_spec(node.type)
         names = list(spec.face) if spec is not None else []
