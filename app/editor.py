@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMenu, QTabBar, QVBoxLayout, QWidget
 
 from app import clipboard
+from app.actions import key_sequences
 from app.canvas.breadcrumb import Breadcrumb
 from app.canvas.export import export_scene
 from app.canvas.scene import CanvasScene
@@ -308,7 +309,8 @@ class EditorWidget(QWidget):
             ("copy", "&Copy", QKeySequence.StandardKey.Copy, "copy", self.copy),
             ("paste", "&Paste", QKeySequence.StandardKey.Paste, "paste", self.paste),
             ("duplicate", "D&uplicate", "Ctrl+D", "duplicate", self.duplicate),
-            ("delete", "&Delete", QKeySequence.StandardKey.Delete, "delete", self.delete_selection),
+            # Not the standard Delete: X11 binds it to Ctrl+D too, which duplicates here.
+            ("delete", "&Delete", "Del", "delete", self.delete_selection),
             ("select_all", "Select &All", QKeySequence.StandardKey.SelectAll, "select-all", self.select_all),
             ("group", "&Group into Block…", "Ctrl+G", "group", self.group_selection),
             ("ungroup", "U&ngroup Block", "Ctrl+Shift+G", "ungroup", self.ungroup_selection),
@@ -319,15 +321,10 @@ class EditorWidget(QWidget):
             ("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn, "zoom-in", self.view.zoom_in),
             ("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut, "zoom-out", self.view.zoom_out),
         ]
+        extra = {"zoom_in": ("Ctrl+=",), "delete": ("Backspace",)}
         for name, text, shortcut, icon, slot in specs:
             action = QAction(action_icon(icon), text, self)
-            keys = QKeySequence.keyBindings(shortcut) if isinstance(shortcut, QKeySequence.StandardKey) else []
-            keys = keys or [QKeySequence(shortcut)]
-            if name == "delete":
-                keys = [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)]
-            if name == "zoom_in":
-                keys.append(QKeySequence("Ctrl+="))
-            action.setShortcuts(keys)
+            action.setShortcuts(key_sequences(shortcut, *extra.get(name, ())))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)
             self.addAction(action)

@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         if restore_layout:
             self.restore_layout()
         self.actions_by_name[f"theme_{current_theme()}"].setChecked(True)
+        self.actions_by_name["minimap"].setChecked(settings().value("canvas/minimap", True, type=bool))
+        self.toggle_minimap()
         self._refresh_all()
 
     # -- construction -------------------------------------------------------------------------
@@ -368,6 +370,12 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), name)
         settings().setValue("theme", name)
         self.actions_by_name[f"theme_{name}"].setChecked(True)
+
+    def toggle_minimap(self) -> None:
+        """Show or hide the canvas's minimap as the View menu's check says; remembered."""
+        shown = self.actions_by_name["minimap"].isChecked()
+        self.editor.view.set_minimap_enabled(shown)
+        settings().setValue("canvas/minimap", shown)
 
     def restore_layout(self) -> None:
         store = settings()
