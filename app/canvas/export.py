@@ -1,7 +1,8 @@
 """Pictures of a diagram: the nodes of a scene saved as PNG or SVG.
 
 The picture shows every node and edge with a small margin on the theme's background and no
-selection outlines. PNGs are rendered at twice the scene's scale (crisp on high-DPI
+selection outlines; an SVG holds real text and paths (items are drawn without their
+pixmap caches). PNGs are rendered at twice the scene's scale (crisp on high-DPI
 screens and in slides), shrunk when that would exceed `MAX_PNG_SIDE` pixels.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsItem
 
 MARGIN = 30.0
 MAX_PNG_SIDE = 16_000
@@ -63,5 +65,14 @@ def _render(scene, device, source: QRectF, fill: bool = False) -> None:
     target = QRectF(0, 0, device.width(), device.height())
     if fill:
         painter.fillRect(target, scene.canvas_palette.color("background"))
-    scene.render(painter, target, source)
-    painter.end()
+    # Cached items would be painted as bitmaps: an SVG would hold pictures of text, not text.
+    cached = [item for item in scene.items() if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+    modes = [item.cacheMode() for item in cached]
+    for item in cached:
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    try:
+        scene.render(painter, target, source)
+    finally:
+        painter.end()
+        for item, mode in zip(cached, modes, strict=True):
+            item.setCacheMode(mode)

@@ -40,7 +40,7 @@ CALLOUT_LINES = 3
 # Zoomed out: (name, type) sizes on screen in pixels, tried in turn until the lines fit
 # the card; the type line is dropped first, then the name gets smaller.
 SUMMARY_TEXT = ((12.0, 10.0), (11.0, None), (MIN_TEXT_PX + 1, None))
-SUMMARY_MIN_CHARS = 4  # a name cut shorter than this says nothing: draw the box alone
+SUMMARY_MIN_CHARS = 6  # a name cut to fewer letters says little: a smaller font, or the box alone
 _summary_fonts: dict[tuple[int, bool], tuple[QFont, QFontMetricsF]] = {}
 
 
@@ -400,7 +400,7 @@ class NodeItem(QGraphicsItem):
             for text, pixels, bold in wanted:
                 font, metrics = _summary_font(pixels / zoom, bold)
                 shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
-                if shown != text and len(shown) <= SUMMARY_MIN_CHARS:
+                if shown != text and len(shown) - 1 < SUMMARY_MIN_CHARS:
                     break
                 lines.append((shown, font, metrics))
             if len(lines) == len(wanted) and sum(m.height() for _, _, m in lines) <= self.height - 4:

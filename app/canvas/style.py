@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetricsF, QGuiApplication, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPen
 
 GRID = 10  # snapping step in scene pixels; the grid is drawn every 2 steps
 PORT_RADIUS = 5.0
@@ -149,10 +149,19 @@ class Fonts:
         self.small_metrics = QFontMetricsF(self.small)
         self.mono_metrics = QFontMetricsF(self.mono)
         # Pixel sizes at 100% zoom: what `readable_at` compares with the minimum.
-        self.title_px = float(QFontInfo(self.title).pixelSize())
-        self.small_px = float(QFontInfo(self.small).pixelSize())
-        self.mono_px = float(QFontInfo(self.mono).pixelSize())
+        self.title_px = _pixels(self.title)
+        self.small_px = _pixels(self.small)
+        self.mono_px = _pixels(self.mono)
         self.detail_zoom = MIN_TEXT_PX / min(self.small_px, self.mono_px)
+
+
+def _pixels(font: QFont) -> float:
+    """The height of `font` in pixels as painted (a point size at the screen's logical DPI)."""
+    if font.pixelSize() > 0:
+        return float(font.pixelSize())
+    screen = QGuiApplication.primaryScreen() if QGuiApplication.instance() else None
+    dpi = screen.logicalDotsPerInchY() if screen is not None else 96.0
+    return font.pointSizeF() * dpi / 72.0
 
 
 _fonts: Fonts | None = None
