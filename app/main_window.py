@@ -10,6 +10,8 @@ for its thread; never write the project file).
 
 from __future__ import annotations
 
+import keyword
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -61,6 +63,19 @@ EXPORT_FILTERS = {
     "png": ("Export diagram as PNG", "PNG images (*.png)", ".png", "{name}.png"),
     "svg": ("Export diagram as SVG", "SVG images (*.svg)", ".svg", "{name}.svg"),
 }
+
+
+def module_stem(text: str) -> str:
+    """A file name stem that is also a Python module name: ``"ResNet-50"`` -> ``"resnet50"``.
+
+    Words (split at spaces and underscores) are lowered and keep only letters and
+    digits, then joined by ``_``; a leading digit or a keyword gets ``model`` added.
+    """
+    words = [re.sub(r"[^a-z0-9]", "", word) for word in re.split(r"[\s_]+", text.lower())]
+    stem = "_".join(word for word in words if word) or "model"
+    if stem[0].isdigit():
+        stem = f"model_{stem}"
+    return f"{stem}_model" if keyword.iskeyword(stem) else stem
 
 
 class MainWindow(QMainWindow):
@@ -310,7 +325,9 @@ class MainWindow(QMainWindow):
     def export(self, kind: str) -> bool:
         """Ask for a path and export; every failure is a message box, never an exception."""
         title, file_filter, suffix, default = EXPORT_FILTERS[kind]
-        name = (self.document.project.name or "model").replace(" ", "_")
+        project = self.document.project
+        # One network: its name (``resnet50``); several: the project's (``gan``).
+        name = module_stem(next(iter(project.networks)) if len(project.networks) == 1 else project.name)
         folder = self.document.path.parent if self.document.path else Path.home()
         path, _ = QFileDialog.getSaveFileName(self, title, str(folder / default.format(name=name)), file_filter)
         if not path:
