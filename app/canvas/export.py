@@ -1,9 +1,12 @@
-"""Pictures of a diagram: the nodes of a scene saved as PNG or SVG.
+"""Pictures of a diagram: the nodes of a scene saved as PNG or SVG, and small previews.
 
 The picture shows every node and edge with a small margin on the theme's background and no
 selection outlines; an SVG holds real text and paths (items are drawn without their
 pixmap caches). PNGs are rendered at twice the scene's scale (crisp on high-DPI
 screens and in slides), shrunk when that would exceed `MAX_PNG_SIDE` pixels.
+`render_picture` draws every network of a document side by side into a pixmap (the
+preset gallery's thumbnails); at that scale the cards draw themselves as coloured
+boxes, named where a name still fits.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem
 
+from app.canvas.scene import CanvasScene
+from app.canvas.style import current_palette
+
 MARGIN = 30.0
 MAX_PNG_SIDE = 16_000
+PICTURE_GAP = 80.0  # scene pixels between the networks of one picture
 
 
 def export_scene(scene, path, title: str = "") -> None:
@@ -76,3 +83,35 @@ def _render(scene, device, source: QRectF, fill: bool = False) -> None:
         painter.end()
         for item, mode in zip(cached, modes, strict=True):
             item.setCacheMode(mode)
+
+
+def render_picture(document, size: QSize, max_zoom: float = 0.5) -> QPixmap:
+    """A picture of every network of `document`, side by side, fitted into `size` and centred.
+
+    Args:
+        document: the `Document` to draw (a scene is built per network, then dropped).
+        size: the pixmap's size in pixels.
+        max_zoom: the largest scale used, so a small network is not blown up.
+    """
+    scenes = [CanvasScene(document, name) for name in document.project.networks]
+    rects = [scene.content_rect() for scene in scenes]
+    width = sum(rect.width() for rect in rects) + PICTURE_GAP * max(len(rects) - 1, 0)
+    height = max((rect.height() for rect in rects), default=0.0)
+    pixmap = QPixmap(size)
+    pixmap.fill(current_palette().color("background"))
+    if width <= 0 or height <= 0:
+        return pixmap
+    zoom = min((size.width() - 8) / width, (size.height() - 8) / height, max_zoom)
+    painter = QPainter(pixmap)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    left = (size.width() - width * zoom) / 2
+    top = (size.height() - height * zoom) / 2
+    for scene, rect in zip(scenes, rects, strict=True):
+        target = QRectF(left, top, rect.width() * zoom, rect.height() * zoom)
+        scene.render(painter, target, rect)
+        left += (rect.width() + PICTURE_GAP) * zoom
+    painter.end()
+    for scene in scenes:
+        scene.detach()
+        scene.deleteLater()
+    return pixmap
