@@ -3,7 +3,9 @@
 The curve leaves the output and enters the input along the drawing's flow (down
 for a top-down drawing, right for a left-to-right one). When cards lie in its way
 (a skip connection past the layers it skips) it runs in a straight lane beside them
-(`app.canvas.routing`), joined to both ports by S-curves. The tensor shape flowing
+(`app.canvas.routing`), joined to both ports by S-curves; an edge running against
+the flow leaves its output along the flow, goes round both cards and comes into its
+input along the flow, its corners rounded. The tensor shape flowing
 along the edge sits in a small pill at the middle of the curve, or of the lane. The
 label text comes from the validation report; when the shape is unknown the curve is
 drawn dashed and without a label, and labels too small to read are not drawn.
@@ -23,7 +25,8 @@ from graph.network import Edge
 
 HIT_WIDTH = 12.0
 MIN_HANDLE = 30.0  # the least pull of a curve's ends along the flow
-BACK_HANDLE = 80.0  # an edge running against the flow loops out this far
+BACK_HANDLE = 80.0  # a curve running against the flow (while dragged) loops out this far
+CORNER_RADIUS = 14.0
 
 
 def _point(flow_point, flow: str) -> QPointF:
@@ -37,11 +40,33 @@ def _s_curve(path: QPainterPath, start, end, flow: str) -> None:
     path.cubicTo(_point((start[0] + pull, start[1]), flow), _point((end[0] - pull, end[1]), flow), _point(end, flow))
 
 
+def _rounded(path: QPainterPath, points: list, flow: str) -> None:
+    """Add straight runs through `points` (flow coordinates) with their corners rounded."""
+    for index in range(1, len(points) - 1):
+        before, corner, after = (_point(p, flow) for p in points[index - 1 : index + 2])
+        radius = min(CORNER_RADIUS, _distance(before, corner) / 2, _distance(corner, after) / 2)
+        path.lineTo(_towards(corner, before, radius))
+        path.quadTo(corner, _towards(corner, after, radius))
+    path.lineTo(_point(points[-1], flow))
+
+
+def _distance(a: QPointF, b: QPointF) -> float:
+    return ((a.x() - b.x()) ** 2 + (a.y() - b.y()) ** 2) ** 0.5
+
+
+def _towards(origin: QPointF, target: QPointF, length: float) -> QPointF:
+    span = _distance(origin, target)
+    return origin if span == 0 else origin + (target - origin) * (length / span)
+
+
 def route_path(points: list, flow: str) -> QPainterPath:
     """The drawn path through a route from `routing.plan` (flow coordinates)."""
     path = QPainterPath(_point(points[0], flow))
     if len(points) == 2:
         _s_curve(path, points[0], points[1], flow)
+        return path
+    if len(points) == 6:  # against the flow: out, across, back along a lane, across, in
+        _rounded(path, points, flow)
         return path
     start, lane_in, lane_out, end = points
     _s_curve(path, start, lane_in, flow)
@@ -113,8 +138,9 @@ class EdgeItem(QGraphicsItem):
         self.route = route
         self.path = route_path(route, flow)
         if self.label:
-            if len(route) == 4:
-                middle = _point(((route[1][0] + route[2][0]) / 2, route[1][1]), flow)
+            if len(route) > 2:  # the middle of the lane
+                lane_in, lane_out = route[len(route) // 2 - 1], route[len(route) // 2]
+                middle = _point(((lane_in[0] + lane_out[0]) / 2, lane_in[1]), flow)
             else:
                 middle = self.path.pointAtPercent(0.5)
             self.label_rect = QRectF(middle.x() - width / 2, middle.y() - height / 2, width, height)

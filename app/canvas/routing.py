@@ -18,6 +18,7 @@ Point = tuple[float, float]
 PASS_MARGIN = 12.0  # an edge closer than this to a card counts as running into it
 LANE_MARGIN = 24.0  # least room between a lane and the cards it passes
 ENTRY = 6.0  # a lane starts this far before the first card it passes
+STUB = 24.0  # an edge running against the flow first leaves its port this far along it
 MAX_WIDENINGS = 6
 
 
@@ -66,23 +67,36 @@ def plan(start: Point, end: Point, index: ObstacleIndex | None, exclude: tuple =
         start: the output port (along, across).
         end: the input port (along, across).
         index: the cards that may be in the way (None: nothing is).
-        exclude: keys of the cards the edge connects (never in its way).
+        exclude: keys of the cards the edge connects (not in the way of an edge that
+            runs with the flow; beside an edge that runs against it).
         label_half: half the edge label's extent across the flow, so a label in the
             lane clears the cards beside it.
 
     Returns:
-        ``[start, end]`` when nothing is in the way (or the edge runs backwards: no
-        lane helps there), else ``[start, lane_in, lane_out, end]`` where the two
-        middle points are the ends of the straight lane beside the cards.
+        ``[start, end]`` when nothing is in the way; ``[start, lane_in, lane_out, end]``
+        when cards are, the middle points being the ends of the straight lane beside
+        them; for an edge running against the flow, six points: out of the output
+        along the flow, across to a lane beside both cards, back along the lane, and
+        into the input along the flow.
     """
     (sa, sc), (ea, ec) = start, end
-    if index is None or ea - sa < 2 * ENTRY:
+    if index is None:
         return [start, end]
+    margin = max(LANE_MARGIN, label_half + 8.0)
+    if ea - sa < 2 * ENTRY:
+        return _back_route(start, end, index, margin)
     band = (sa + 1.0, ea - 1.0)
     blocking = index.hits(band, (min(sc, ec) - PASS_MARGIN, max(sc, ec) + PASS_MARGIN), exclude)
     if not blocking:
         return [start, end]
-    margin = max(LANE_MARGIN, label_half + 8.0)
+    lane = _lane(blocking, index, band, sc, ec, margin, exclude)
+    first = min(box[0] for box in blocking)
+    last = max(box[2] for box in blocking)
+    return [start, (max(first - ENTRY, sa + ENTRY), lane), (min(last + ENTRY, ea - ENTRY), lane), end]
+
+
+def _lane(blocking: list, index: ObstacleIndex, band: tuple, sc: float, ec: float, margin: float, exclude=()) -> float:
+    """A line along the flow beside `blocking` (grown with what lies on it) with the shorter detour."""
     lane = sc
     for _ in range(MAX_WIDENINGS):
         low = min(box[1] for box in blocking) - margin
@@ -92,6 +106,14 @@ def plan(start: Point, end: Point, index: ObstacleIndex | None, exclude: tuple =
         if not more:
             break
         blocking += more
-    first = min(box[0] for box in blocking)
-    last = max(box[2] for box in blocking)
-    return [start, (max(first - ENTRY, sa + ENTRY), lane), (min(last + ENTRY, ea - ENTRY), lane), end]
+    return lane
+
+
+def _back_route(start: Point, end: Point, index: ObstacleIndex, margin: float) -> list:
+    """Out of the output, round the cards in between (both ends' included), into the input."""
+    (sa, sc), (ea, ec) = start, end
+    out_at, in_at = sa + STUB, ea - STUB
+    band = (min(in_at, out_at), max(in_at, out_at))
+    blocking = index.hits(band, (min(sc, ec) - PASS_MARGIN, max(sc, ec) + PASS_MARGIN))
+    lane = _lane(blocking, index, band, sc, ec, margin) if blocking else (sc + ec) / 2
+    return [start, (out_at, sc), (out_at, lane), (in_at, lane), (in_at, ec), end]

@@ -18,7 +18,7 @@ from graph.layout import apply_layout
 from graph.network import Network
 from graph.presets import PRESETS, build_preset
 from graph.project import Project
-from tests.gui.conftest import drag, node_id, view_point
+from tests.gui.conftest import connect_by_drag, drag, node_id, view_point
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -155,6 +155,20 @@ def test_an_edge_finds_its_way_round_a_node_dragged_into_it(qtbot, editor, docum
     qtbot.waitUntil(lambda: len(item.route) == 4)
     assert document.network.node_by_name("relu").position[0] == 0.0
     assert drawing_problems(scene) == []
+
+
+def test_an_edge_against_the_flow_goes_round_both_cards(qtbot, editor, document):
+    document.set_project(column_project(free_x=60.0))  # relu above fc, a little to the right
+    scene = editor.scene()
+    editor.view.set_zoom(1.0)
+    connect_by_drag(editor, "fc", "out", "relu", "x")
+    edge = next(e for e in document.network.edges if e.dst == node_id(document, "relu"))
+    item = scene.edges[edge]
+    qtbot.waitUntil(lambda: len(item.route) == 6)
+    assert drawing_problems(scene) == []
+    for end in (edge.src, edge.dst):  # not even through its own cards
+        inner = card(scene.nodes[end]).adjusted(2, 2, -2, -2)
+        assert not any(inner.contains(point) for point in path_points(item))
 
 
 def test_fit_view_shows_the_edges_and_their_labels_too(qtbot, editor, document):
