@@ -19,6 +19,8 @@ cached as a device-coordinate pixmap, so most repaints are a blit).
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
@@ -38,8 +40,10 @@ STACK_OFFSET = 4.0
 CALLOUT_WIDTH = NODE_WIDTH + 40
 CALLOUT_LINES = 3
 # Zoomed out: (name, type) sizes on screen in pixels, tried in turn until the lines fit
-# the card; the type line is dropped first, then the name gets smaller.
-SUMMARY_TEXT = ((12.0, 10.0), (11.0, None), (MIN_TEXT_PX + 1, None))
+# the card; the type line is dropped first, then the name gets smaller (and regular,
+# which is narrower than bold) down to the smallest text the canvas shows.
+SUMMARY_TEXT = ((12.0, 10.0), (11.0, None), (10.0, None), (9.0, None), (MIN_TEXT_PX, None))
+SUMMARY_PAD = 4.0
 SUMMARY_MIN_CHARS = 6  # a name cut to fewer letters says little: a smaller font, or the box alone
 _summary_fonts: dict[tuple[int, bool], tuple[QFont, QFontMetricsF]] = {}
 
@@ -391,15 +395,16 @@ class NodeItem(QGraphicsItem):
 
     def summary_lines(self, zoom: float) -> list[tuple[str, QFont, QFontMetricsF]]:
         """The texts a zoomed-out card shows at `zoom`: (text, font, metrics) per line, maybe none."""
-        width = NODE_WIDTH - 2 * PAD
+        width = NODE_WIDTH - 2 * SUMMARY_PAD
         for name_px, type_px in SUMMARY_TEXT:
-            wanted = [(self.title, name_px, True)]
+            wanted = [(self.title, name_px, name_px >= 11.0)]
             if type_px is not None:
                 wanted.append((self.subtitle, type_px, False))
             lines = []
             for text, pixels, bold in wanted:
                 font, metrics = _summary_font(pixels / zoom, bold)
-                shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+                # Cut in the middle: "layer3_4" and "layer3_5" keep the part that tells them apart.
+                shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
                 if shown != text and len(shown) - 1 < SUMMARY_MIN_CHARS:
                     break
                 lines.append((shown, font, metrics))
@@ -473,8 +478,8 @@ class NodeItem(QGraphicsItem):
 
 
 def _summary_font(scene_pixels: float, bold: bool) -> tuple[QFont, QFontMetricsF]:
-    """A title font `scene_pixels` high (rounded, cached: zooming asks for the same few sizes)."""
-    key = (max(1, round(scene_pixels)), bold)
+    """A title font at least `scene_pixels` high (whole pixels, cached: zooming asks for the same few sizes)."""
+    key = (max(1, math.ceil(scene_pixels - 1e-6)), bold)
     cached = _summary_fonts.get(key)
     if cached is None:
         font = QFont(fonts().title)
