@@ -41,7 +41,6 @@ ROW_HEIGHT = 16.0
 PORT_ROW = 18.0
 MAX_FACE_ROWS = 4
 MIN_CARD_HEIGHT = HEADER_HEIGHT + 30.0
-DEFAULT_NODE_SIZE = (NODE_WIDTH, 80.0)
 # Room between layers holds an edge's shape label (a pill about 18 px high and up to
 # ~110 px wide), clear of the ports at both ends.
 LAYER_GAP = {"TB": 64.0, "LR": 150.0}

@@ -1,9 +1,10 @@
 """Colours, fonts and pens of the canvas: one place, light and dark.
 
-The card's geometry (width, header, rows) is `graph.layout`'s, which sizes the
-layout by it. Each layer category has a header colour (the same in both themes, chosen to carry
+Each layer category has a header colour (the same in both themes, chosen to carry
 white text); everything else comes from a `CanvasPalette`. Fonts and pens are built
-once per palette and shared by every item, so `paint()` never allocates them.
+once per palette and shared by every item, so `paint()` never allocates them. The
+card's geometry (width, header, rows) lives in `graph.layout`, which sizes the layout
+by it; `readable_at` is the level-of-detail rule: no text under `MIN_TEXT_PX` on screen.
 """
 
 from __future__ import annotations
