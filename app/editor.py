@@ -30,6 +30,7 @@ from app.commands import (
     UngroupCommand,
 )
 from app.icons import action_icon
+from graph import fragments
 from graph.layout import HEADER_HEIGHT, NODE_WIDTH
 from graph.params import ParamError
 from graph.registry import BLOCK_TYPE
@@ -381,7 +382,7 @@ class EditorWidget(QWidget):
         scene = self.scene()
         ids = scene.selected_node_ids() if scene is not None else []
         if ids:
-            clipboard.put_on_clipboard(clipboard.copy_payload(scene.network, ids))
+            clipboard.put_on_clipboard(fragments.copy_payload(scene.network, ids))
             self._paste_count = 0
             self.status_message.emit(f"Copied {len(ids)} node(s)")
 
@@ -404,15 +405,15 @@ class EditorWidget(QWidget):
     def duplicate(self) -> None:
         scene = self._editable_scene()
         if scene is not None and scene.selected_node_ids():
-            self._insert(clipboard.copy_payload(scene.network, scene.selected_node_ids()), PASTE_OFFSET, "Duplicate")
+            self._insert(fragments.copy_payload(scene.network, scene.selected_node_ids()), PASTE_OFFSET, "Duplicate")
 
     def _insert(self, payload: dict, offset: float, verb: str) -> None:
         scene = self._editable_scene()
         if scene is None:
             return
         try:
-            nodes, edges = clipboard.materialize(scene.network, payload, (offset, offset), self.document.project.blocks)
-        except clipboard.PasteError as error:
+            nodes, edges = fragments.materialize(scene.network, payload, (offset, offset), self.document.project.blocks)
+        except fragments.PasteError as error:
             self.status_message.emit(f"Cannot paste: {error}")
             return
         self.document.undo_stack.push(PasteCommand(self.document, scene.network_name, nodes, edges, verb))

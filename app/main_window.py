@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import require_supported_qt
 from app.actions import build_actions
 from app.docks.code_view import CodeWidget
 from app.docks.problems import ProblemsWidget
@@ -47,8 +48,9 @@ from app.inspector import InspectorWidget
 from app.palette import PaletteWidget
 from app.preset_gallery import PresetGallery
 from app.themes import apply_theme, current_theme
-from backend.summary import model_params
 from graph.project import Project
+
+require_supported_qt()  # every window is made here: refuse a Qt that would crash this Python first
 
 LAYOUT_VERSION = 1
 DEFAULT_SIZE = (1600, 1000)
@@ -197,14 +199,9 @@ class MainWindow(QMainWindow):
         if report is None or document.current_network not in document.project.networks:
             self.params_label.setText("")
             return
-        count = model_params(document.network, report)
-        text = f"{document.current_network}: {count:,} params"
+        text = f"{document.current_network}: {report.total_params:,} params"
         if len(document.project.networks) > 1:
-            total = sum(
-                model_params(network, document.reports[name])
-                for name, network in document.project.networks.items()
-                if name in document.reports
-            )
+            total = sum(report.total_params for report in document.reports.values())
             text += f" (project {total:,})"
         self.params_label.setText(text)
 
@@ -357,15 +354,18 @@ class MainWindow(QMainWindow):
         if kind == "weights":
             self.training.save_weights(path)
             return [path]
-        if kind == "python":
-            from backend.exporters.python_code import export_python as exporter
-        elif kind == "script":
-            from backend.exporters.script_export import export_script as exporter
-        elif kind == "onnx":
-            from backend.exporters.onnx_export import export_onnx as exporter
+        if kind == "script":
+            from backend.exporters.script_export import export_script
+
+            result = export_script(project, path)  # plans the training, which validates the project once
         else:
-            from backend.exporters.torchscript_export import export_torchscript as exporter
-        result = exporter(project, path)
+            if kind == "python":
+                from backend.exporters.python_code import export_python as exporter
+            elif kind == "onnx":
+                from backend.exporters.onnx_export import export_onnx as exporter
+            else:
+                from backend.exporters.torchscript_export import export_torchscript as exporter
+            result = exporter(project, path, reports=self.document.fresh_reports())
         if isinstance(result, list) and result:
             return [str(getattr(item, "path", item)) for item in result]
         return [path]

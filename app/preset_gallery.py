@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from app.canvas.export import render_picture
 from app.canvas.style import current_palette
 from app.document import Document
-from backend.summary import model_params
 from graph.params import Param, format_value
 from graph.presets import PRESETS, PresetError, build_preset, list_presets
 from graph.project import Project
@@ -72,7 +71,7 @@ def picture_of(name: str, options: dict[str, Any], size: QSize) -> Picture:
     picture = _pictures.get(key)
     if picture is None:
         document = Document(build_preset(name, options))
-        params = sum(model_params(network, document.reports[n]) for n, network in document.project.networks.items())
+        params = sum(report.total_params for report in document.reports.values())
         picture = _pictures[key] = Picture(render_picture(document, size), params)
         document.deleteLater()
     return picture

@@ -286,9 +286,6 @@ class NodeItem(QGraphicsItem):
         path.addRoundedRect(self.card_rect(), CORNER, CORNER)
         return path
 
-    def port_at_side(self, name: str, is_input: bool) -> PortItem | None:
-        return (self.inputs if is_input else self.outputs).get(name)
-
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and not self.syncing:
             # Snap while the user drags; positions from the model are shown as they are.

@@ -1,7 +1,7 @@
 """The scene of one network: node and edge items mirroring the model, plus edit gestures.
 
 `CanvasScene` builds its items once, then follows the document: each model event
-(``node_added``, ``edge_removed``, ``param_changed``...) updates exactly the items it
+(`graph.events.NodeAdded`, `EdgeRemoved`, `ParamChanged`...) updates exactly the items it
 concerns, and ``validated`` refreshes labels and badges in place. The scene never
 writes the model directly; gestures become undo commands on the document's stack:
 dragging nodes (one `MoveNodesCommand` on release), dragging from port to port
@@ -27,6 +27,16 @@ from app.canvas.port_item import INVALID, NORMAL, VALID, PortItem
 from app.canvas.routing import ObstacleIndex
 from app.canvas.style import GRID, current_palette
 from app.commands import ConnectCommand, MoveNodesCommand, new_drag_id
+from graph.events import (
+    EdgeAdded,
+    EdgeRemoved,
+    NetworkEvent,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRenamed,
+    ParamChanged,
+)
 from graph.layout import flow_direction
 from graph.network import Edge, Network
 from graph.registry import BLOCK_TYPE
@@ -216,33 +226,36 @@ class CanvasScene(QGraphicsScene):
         for item in self.edges.values():
             item.update_path(obstacles)
 
-    def _on_model_changed(self, network_name: str, event: str, payload: dict) -> None:
+    def _on_model_changed(self, network_name: str, event: NetworkEvent) -> None:
         if network_name != self.network_name:
             return
-        if event == "node_added":
-            self._add_node_item(payload["node"])
-        elif event == "node_removed":
-            item = self.nodes.pop(payload["node"].id, None)
-            if item is not None:
-                self.removeItem(item)
-        elif event == "edge_added":
-            self._add_edge_item(payload["edge"])
-        elif event == "edge_removed":
-            self._remove_edge_item(payload["edge"])
-        elif event in ("param_changed", "node_renamed"):
-            item = self.nodes.get(payload["node"].id)
-            if item is not None:
-                item.set_node(payload["node"])
-        elif event == "node_moved":
-            item = self.nodes.get(payload["node"].id)
-            if item is not None:
-                item.set_position(payload["node"].position)
+        match event:
+            case NodeAdded(node=node):
+                self._add_node_item(node)
+            case NodeRemoved(node=node):
+                item = self.nodes.pop(node.id, None)
+                if item is not None:
+                    self.removeItem(item)
+            case EdgeAdded(edge=edge):
+                self._add_edge_item(edge)
+            case EdgeRemoved(edge=edge):
+                self._remove_edge_item(edge)
+            case ParamChanged(node=node) | NodeRenamed(node=node):
+                item = self.nodes.get(node.id)
+                if item is not None:
+                    item.set_node(node)
+            case NodeMoved(node=node):
+                item = self.nodes.get(node.id)
+                if item is not None:
+                    item.set_position(node.position)
 
     # -- selection helpers ----------------------------------------------------------
     def selected_node_ids(self) -> list[str]:
         """Selected node ids in the network's order (stable for commands and tests)."""
         selected = {item.node_id for item in self.selectedItems() if isinstance(item, NodeItem)}
-        return [node_id for node_id in self.nodes if node_id in selected]
+        if not selected or not self.is_valid():
+            return []
+        return [node_id for node_id in self.network.nodes if node_id in selected]
 
     def selected_edges(self) -> list[Edge]:
         return [item.edge for item in self.selectedItems() if isinstance(item, EdgeItem)]

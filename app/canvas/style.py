@@ -150,7 +150,6 @@ class Fonts:
         self.small_metrics = QFontMetricsF(self.small)
         self.mono_metrics = QFontMetricsF(self.mono)
         # Pixel sizes at 100% zoom: what `readable_at` compares with the minimum.
-        self.title_px = _pixels(self.title)
         self.small_px = _pixels(self.small)
         self.mono_px = _pixels(self.mono)
         self.detail_zoom = MIN_TEXT_PX / min(self.small_px, self.mono_px)

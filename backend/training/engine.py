@@ -132,7 +132,7 @@ class TrainingSession:
         classes = data.num_classes if task in ("classification", "sequence") else 0
         self.loss = resolve_loss(config["loss"], task, facts.output_shape or (), classes)
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
-        self.models, self.generated = build_models(self.project)
+        self.models, self.generated = build_models(self.project, reports={n: i.report for n, i in infos.items()})
         image_batches = data.train_x.dim() == 4
         for model in self.models.values():
             model.to(self.settings.device)

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-STATUSES = ("finished", "stopped", "early_stopped", "failed")
-
 
 @dataclass
 class BatchEvent:
@@ -72,7 +70,7 @@ class ImagesEvent:
 
 @dataclass
 class TrainingResult:
-    """How a run ended: ``status`` is one of `STATUSES`; ``history`` has one dict per epoch."""
+    """How a run ended: ``status`` is finished, stopped, early_stopped or failed; ``history`` has one dict per epoch."""
 
     status: str
     message: str

@@ -3,6 +3,7 @@
 import pytest
 
 from graph import layout
+from graph.events import EdgeAdded, NodeMoved
 from graph.layout import (
     LANE_WIDTH,
     LAYER_GAP,
@@ -152,7 +153,7 @@ def test_a_cycle_is_laid_out_instead_of_raising():
     net, (_features, fc1, fc2, _add, _result) = residual()
     # Bypass connect()'s cycle check: a broken file may hold a cycle.
     net.edges.append(Edge(fc2.id, "out", fc1.id, "x"))
-    net._emit("edge_added", edge=net.edges[-1])
+    net._emit(EdgeAdded(net.edges[-1]))
     positions = auto_layout(net)
     assert set(positions) == set(net.nodes)
     assert_no_overlap(net, positions)
@@ -200,10 +201,10 @@ def test_unknown_direction_is_refused():
 def test_apply_layout_moves_nodes_through_the_model_and_returns_old_positions():
     net, nodes = chain(3)
     events = []
-    net.subscribe(lambda event, payload: events.append(event))
+    net.subscribe(lambda event: events.append(type(event)))
     old = apply_layout(net)
     assert old == {n.id: (0.0, 0.0) for n in nodes}
-    assert events == ["node_moved"] * 3
+    assert events == [NodeMoved] * 3
     assert [net.nodes[n.id].position for n in nodes] == [auto_layout(net)[n.id] for n in nodes]
 
 
