@@ -8,14 +8,16 @@ the options as they change. Create builds the project with
 ``graph.presets.build_preset``; a refused combination of options is explained under
 the form and the dialog stays open.
 
-The dialog opens at once: the list starts with placeholders and the thumbnails are
-drawn one per event-loop turn afterwards (the chosen preset first). Pictures are
-cached for the session by preset and options, so the next opening shows them
-straight away.
+The dialog opens at once: the list starts with placeholders and the pictures are
+drawn afterwards, one step per event-loop turn (build and check a preset, make its
+scenes, paint them), the larger picture first, then the chosen preset's thumbnail.
+Pictures are cached for the session by preset and options, so the next opening shows
+them straight away.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.canvas.export import render_picture
+from app.canvas.scene import CanvasScene
 from app.canvas.style import current_palette
 from app.document import Document
 from graph.params import Param, format_value
@@ -48,6 +51,7 @@ NAME_ROLE = Qt.ItemDataRole.UserRole
 THUMBNAIL = QSize(112, 112)
 PREVIEW = QSize(280, 420)
 OPTIONS_DEBOUNCE_MS = 250
+PREVIEW_JOB = ""  # the target of the drawing job for the larger picture (thumbnails: the preset's name)
 
 
 @dataclass
@@ -61,20 +65,31 @@ class Picture:
 _pictures: dict[tuple, Picture] = {}
 
 
-def picture_of(name: str, options: dict[str, Any], size: QSize) -> Picture:
-    """The picture of preset `name` built with `options`, at `size` (cached for the session).
+def _key(name: str, options: dict[str, Any], size: QSize) -> tuple:
+    return name, tuple(sorted((k, str(v)) for k, v in options.items())), size.width(), size.height()
+
+
+def _drawing(name: str, options: dict[str, Any], size: QSize) -> Iterator[Picture | None]:
+    """Draw a preset in steps short enough for the event loop: build and check it, make its
+    scenes, paint them. Yields None between the steps, then the picture (which is cached).
 
     Raises:
         graph.presets.PresetError: the options do not build.
     """
-    key = (name, tuple(sorted((k, str(v)) for k, v in options.items())), size.width(), size.height())
-    picture = _pictures.get(key)
-    if picture is None:
-        document = Document(build_preset(name, options))
+    document = Document(build_preset(name, options))
+    scenes = []
+    try:
+        yield None
+        scenes = [CanvasScene(document, network) for network in document.project.networks]
+        yield None
         params = sum(report.total_params for report in document.reports.values())
-        picture = _pictures[key] = Picture(render_picture(document, size), params)
+        picture = _pictures[_key(name, options, size)] = Picture(render_picture(scenes, size), params)
+    finally:  # also when a drawing is dropped half way (the options changed)
+        for scene in scenes:
+            scene.detach()
+            scene.deleteLater()
         document.deleteLater()
-    return picture
+    yield picture
 
 
 def one_line(description: str) -> str:
@@ -205,13 +220,22 @@ class PresetGallery(QDialog):
         self._options_timer.setSingleShot(True)
         self._options_timer.setInterval(OPTIONS_DEBOUNCE_MS)
         self._options_timer.timeout.connect(self._show_picture)
-        self._thumbnail_timer = QTimer(self)
-        self._thumbnail_timer.setInterval(0)
-        self._thumbnail_timer.timeout.connect(self._draw_next_thumbnail)
+        # One drawing job (target, steps) advances one step per event-loop turn.
+        self._job: tuple[str, Iterator] | None = None
+        self._preview_job: Iterator | None = None
+        self._waiting: list[str] = []
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setInterval(0)
+        self._draw_timer.timeout.connect(self._draw_step)
+        for name in PRESETS:
+            cached = _pictures.get(_key(name, {}, THUMBNAIL))
+            if cached is not None:
+                self._show_thumbnail(name, cached)
+            else:
+                self._waiting.append(name)
         self.select(selected if selected in PRESETS else next(iter(PRESETS)))
-        self._waiting = [name for name in PRESETS if not self._draw_thumbnail(name, cached_only=True)]
         if self._waiting:
-            self._thumbnail_timer.start()
+            self._draw_timer.start()
 
     # -- the list -----------------------------------------------------------------------
     @property
@@ -226,7 +250,7 @@ class PresetGallery(QDialog):
 
     def thumbnails_pending(self) -> int:
         """How many thumbnails are still to be drawn."""
-        return len(self._waiting)
+        return len(self._waiting) + (self._job is not None and self._job[0] != PREVIEW_JOB)
 
     @staticmethod
     def _item_text(name: str, params: int | None) -> str:
@@ -234,30 +258,44 @@ class PresetGallery(QDialog):
         size = f"{params:,} parameters" if params is not None else "counting parameters…"
         return f"{preset.title}\n{size} · {preset.category}\n{one_line(preset.description)}"
 
-    def _draw_thumbnail(self, name: str, cached_only: bool = False) -> bool:
-        """Give `name`'s list entry its picture and count; False when not drawn (cached only)."""
-        defaults = {}
-        key = (name, (), THUMBNAIL.width(), THUMBNAIL.height())
-        if cached_only and key not in _pictures:
-            return False
+    def _show_thumbnail(self, name: str, picture: Picture) -> None:
         item = self.items[name]
-        try:
-            picture = picture_of(name, defaults, THUMBNAIL)
-        except PresetError as error:  # a preset's defaults always build; say so if one does not
-            item.setText(f"{PRESETS[name].title}\ncannot be built: {error}")
-            return True
         item.setIcon(QIcon(picture.pixmap))
         item.setText(self._item_text(name, picture.params))
-        return True
 
-    def _draw_next_thumbnail(self) -> None:
-        """One thumbnail per event-loop turn, the chosen preset's first."""
-        if not self._waiting:
-            self._thumbnail_timer.stop()
+    def _draw_step(self) -> None:
+        """One step of one drawing: the larger picture first, then the chosen preset's thumbnail."""
+        if self._job is None:
+            if self._preview_job is not None:
+                self._job, self._preview_job = (PREVIEW_JOB, self._preview_job), None
+            elif self._waiting:
+                name = self.preset_name if self.preset_name in self._waiting else self._waiting[0]
+                self._waiting.remove(name)
+                self._job = (name, _drawing(name, {}, THUMBNAIL))
+            else:
+                self._draw_timer.stop()
+                return
+        target, steps = self._job
+        try:
+            picture = next(steps)
+        except PresetError as error:
+            self._job = None
+            self._refused(target, str(error))
             return
-        name = self.preset_name if self.preset_name in self._waiting else self._waiting[0]
-        self._waiting.remove(name)
-        self._draw_thumbnail(name)
+        if picture is not None:
+            self._job = None
+            if target == PREVIEW_JOB:
+                self._show_preview(picture)
+            else:
+                self._show_thumbnail(target, picture)
+
+    def _refused(self, target: str, message: str) -> None:
+        if target == PREVIEW_JOB:
+            self.size_label.setText("")
+            self.error.setText(message)
+            self.error.show()
+        else:  # a preset's defaults always build; say so if one does not
+            self.items[target].setText(f"{PRESETS[target].title}\ncannot be built: {message}")
 
     # -- the chosen preset ----------------------------------------------------------------
     def set_option(self, name: str, value: Any) -> None:
@@ -300,18 +338,23 @@ class PresetGallery(QDialog):
         self._options_timer.start(0)  # the picture right after this turn: the selection shows first
 
     def _show_picture(self) -> None:
-        """Draw the chosen preset with the options as they are now, or say why it does not build."""
+        """Draw the chosen preset with the options as they are now (a job), or say why it does not build."""
         self._options_timer.setInterval(OPTIONS_DEBOUNCE_MS)
         name = self.preset_name
         if not name:
             return
-        try:
-            picture = picture_of(name, self.options(), PREVIEW)
-        except PresetError as error:
-            self.size_label.setText("")
-            self.error.setText(str(error))
-            self.error.show()
+        if self._job is not None and self._job[0] == PREVIEW_JOB:
+            self._job = None  # a picture of options no longer chosen
+        options = self.options()
+        cached = _pictures.get(_key(name, options, PREVIEW))
+        if cached is not None:
+            self._preview_job = None
+            self._show_preview(cached)
             return
+        self._preview_job = _drawing(name, options, PREVIEW)
+        self._draw_timer.start()
+
+    def _show_preview(self, picture: Picture) -> None:
         self.error.hide()
         self.size_label.setText(f"{picture.params:,} parameters")
         self.preview.setPixmap(picture.pixmap)

@@ -4,9 +4,9 @@ The picture shows every node and edge with a small margin on the theme's backgro
 selection outlines; an SVG holds real text and paths (items are drawn without their
 pixmap caches). PNGs are rendered at twice the scene's scale (crisp on high-DPI
 screens and in slides), shrunk when that would exceed `MAX_PNG_SIDE` pixels.
-`render_picture` draws every network of a document side by side into a pixmap (the
-preset gallery's thumbnails); at that scale the cards draw themselves as coloured
-boxes, named where a name still fits.
+`render_picture` draws scenes side by side into a pixmap (the preset gallery's
+pictures); at that scale the cards draw themselves as coloured boxes, named where a
+name still fits.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem
 
-from app.canvas.scene import CanvasScene
 from app.canvas.style import current_palette
 
 MARGIN = 30.0
@@ -85,15 +84,14 @@ def _render(scene, device, source: QRectF, fill: bool = False) -> None:
             item.setCacheMode(mode)
 
 
-def render_picture(document, size: QSize, max_zoom: float = 0.5) -> QPixmap:
-    """A picture of every network of `document`, side by side, fitted into `size` and centred.
+def render_picture(scenes: list, size: QSize, max_zoom: float = 0.5) -> QPixmap:
+    """A picture of `scenes` (each a `CanvasScene`) side by side, fitted into `size` and centred.
 
     Args:
-        document: the `Document` to draw (a scene is built per network, then dropped).
+        scenes: the drawings, left to right.
         size: the pixmap's size in pixels.
         max_zoom: the largest scale used, so a small network is not blown up.
     """
-    scenes = [CanvasScene(document, name) for name in document.project.networks]
     rects = [scene.content_rect() for scene in scenes]
     width = sum(rect.width() for rect in rects) + PICTURE_GAP * max(len(rects) - 1, 0)
     height = max((rect.height() for rect in rects), default=0.0)
@@ -111,7 +109,4 @@ def render_picture(document, size: QSize, max_zoom: float = 0.5) -> QPixmap:
         scene.render(painter, target, rect)
         left += (rect.width() + PICTURE_GAP) * zoom
     painter.end()
-    for scene in scenes:
-        scene.detach()
-        scene.deleteLater()
     return pixmap
