@@ -418,4 +418,5 @@ def apply_fit(project: Project, fit: NetworkFit) -> None:
     """Make the changes of `fit` on `project` (the GUI does the same through one undoable command)."""
     for edit in fit.edits:
         project.networks[edit.network].set_param(edit.node_id, edit.param, edit.new)
-    project.training.update(fit.training)
+    for name, value in fit.training.items():
+        project.set_training(name, value)

@@ -347,7 +347,7 @@ def script_text(project: Project, plan: RunPlan) -> str:
         raise ExportError(f"the training script cannot train a {plan.task} task")
     names = list(project.networks)
     try:
-        generated = generate(project, names)
+        generated = generate(project, names, {name: info.report for name, info in plan.infos.items()})
     except CodegenError as error:
         raise ExportError(f"the network has errors:\n{error}") from None
     classes = generated.class_names
@@ -397,7 +397,7 @@ def script_text(project: Project, plan: RunPlan) -> str:
     return "\n\n\n".join(section.strip("\n") for section in sections) + "\n"
 
 
-def export_script(project: Project, path: str | Path, network: str | None = None) -> list[Exported]:
+def export_script(project: Project, path: str | Path) -> list[Exported]:
     """Write a standalone training script for `project` to `path`.
 
     Raises:

@@ -110,8 +110,11 @@ def write_metrics(path: str | Path, history: list[dict]) -> None:
         writer = csv.writer(handle)
         writer.writerow(columns or ["epoch", "train_loss"])
         for row in history:
-            writer.writerow(["" if row.get(c) is None else _cell(row[c]) for c in columns])
+            writer.writerow([metric_cell(row.get(c)) for c in columns])
 
 
-def _cell(value) -> str:
-    return f"{value:.8g}" if isinstance(value, float) else str(value)  # float32 holds about 7 digits
+def metric_cell(value) -> str:
+    """A metric as CSV text: 8 significant digits (float32 holds about 7), empty when missing."""
+    if value is None:
+        return ""
+    return f"{value:.8g}" if isinstance(value, float) else str(value)

@@ -34,7 +34,8 @@ from backend.plan.metrics import EpochMeter
 from backend.plan.schedules import Schedule
 from backend.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from backend.training.device import DeviceError, device_settings
-from backend.training.events import BatchEvent, EpochEvent, ImagesEvent, TrainingResult
+from backend.training.events import BatchEvent, EpochEvent, FlowEvent, ImagesEvent, TrainingResult
+from backend.training.flow import DEFAULT_EVERY, FlowProbe
 from backend.training.losses import LossError
 from backend.training.recipes import GANRecipe, Recipe, RecipeContext, SupervisedRecipe, VAERecipe
 from backend.training.setup import TrainingSetupError, plan_run, resolve_config
@@ -117,7 +118,7 @@ class TrainingSession:
             plan.source, plan.fit, plan.task, config["val_split"], seed, device, plan.batch_size, progress=progress
         )
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
-        self.models, self.generated = build_models(self.project)
+        self.models, self.generated = build_models(self.project, reports={n: i.report for n, i in plan.infos.items()})
         for model in self.models.values():
             model.to(self.settings.device)
             if self.settings.channels_last and self.data.is_image:
@@ -213,9 +214,16 @@ class TrainingSession:
         on_batch: Callable[[BatchEvent], None] | None = None,
         on_epoch: Callable[[EpochEvent], None] | None = None,
         on_images: Callable[[ImagesEvent], None] | None = None,
+        on_flow: Callable[[FlowEvent], None] | None = None,
+        flow_every: int = DEFAULT_EVERY,
     ) -> TrainingResult:
-        """Train until the last epoch, a stop, early stopping or a failure; never raises for those."""
+        """Train until the last epoch, a stop, early stopping or a failure; never raises for those.
+
+        ``on_flow`` gets per-node gradient and activation statistics every `flow_every` steps
+        (see `backend.training.flow`); without it no step is sampled.
+        """
         self._where = (self.start_epoch, 0)
+        self._probe = FlowProbe(self.models, on_flow, flow_every)
         try:
             status, message = self._loop(on_batch, on_epoch, on_images)
         except _Failure as failure:
@@ -230,6 +238,7 @@ class TrainingSession:
             status, message = "failed", f"training failed at epoch {epoch}, batch {batch}: {_one_line(error)}"
         finally:
             self.data.close()  # stop the loader's worker processes of streamed data
+            self._probe.close()
         if status in ("finished", "early_stopped") and self.early_stopping.restore(self.models):
             message += f"; kept the weights of epoch {self.early_stopping.best_epoch}"
         return TrainingResult(status, message, len(self.history), list(self.history), self.early_stopping.best_epoch)
@@ -287,8 +296,10 @@ class TrainingSession:
                 self._where = (epoch, batch - 1)
                 return None
             self._where = (epoch, batch)
+            self._probe.before_step(self.step + 1)
             loss, parts = recipe.train_step(self.settings.layout(self.augmenter(x, generator)), y)
             self.step += 1
+            self._probe.after_step(self.step, epoch, batch)
             self._clock.seen += len(x)
             meter.add(loss, parts, len(x))
             pending.append(loss)
