@@ -74,10 +74,13 @@ def test_a_messy_folder_trains_and_says_what_it_skipped(tmp_path):
     root = messy_folder(tmp_path / "photos")
     project = build_preset("lenet5", {"in_channels": 3, "image_size": 16, "num_classes": 2})
     project.training.update({"dataset": str(root), "epochs": 2, "batch_size": "8"})
-    epochs = []
+    epochs, pictures = [], []
     session = TrainingSession(project, {"device": "cpu"})
-    result = session.run(on_epoch=epochs.append)
+    result = session.run(on_epoch=epochs.append, on_images=pictures.append)
     assert result.status == "finished", result.message
+    predictions = [event for event in pictures if event.kind == "predictions"][-1]
+    assert predictions.images.shape[1:] == (16, 16, 3)
+    assert all(label.split(" (is ")[0] in ("cat", "dog") for label in predictions.labels)
     notes = epochs[0].extras["notes"]
     assert "ignored 1 empty class folder: bird" in notes
     assert "ignored 1 file that is not an image: dog/notes.txt" in notes
@@ -192,3 +195,19 @@ def test_the_first_training_samples_are_a_fixed_batch(tmp_path):
     again, _ = session.fixed_batch(4)
     assert x.shape == (4, 1, 16, 16) and y.shape == (4,) and torch.equal(x, again)
     assert abs(float(x.mean())) < 3  # normalised, not raw pixels
+
+
+def test_train_on_the_command_line_prints_the_notes_once(tmp_path, capsys):
+    from backend.cli import main
+    from graph.project_io import save_project
+
+    project = build_preset("lenet5", {"in_channels": 3, "image_size": 16, "num_classes": 2})
+    project.training.update({"dataset": str(messy_folder(tmp_path / "photos")), "epochs": 2, "batch_size": "8"})
+    save_project(project, tmp_path / "p.json")
+    assert main(["train", str(tmp_path / "p.json"), "--out", str(tmp_path / "run"), "--device", "cpu"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        "note: ignored 1 empty class folder: bird",
+        "note: ignored 1 file that is not an image: dog/notes.txt",
+        "note: skipped 2 unreadable images: cat/broken.jpg, dog/truncated.png",
+    ]
