@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -15,6 +20,7 @@ from graph.presets import build_preset
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 RUN_TIMEOUT_MS = 60_000
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -140,7 +146,7 @@ def test_runs_are_listed_and_overlaid_for_comparison(window, qtbot):
     qtbot.waitUntil(lambda: curve_points(training.comparison.curves[2]) == 2)
 
 
-def test_close_during_training_exits_cleanly(qtbot, tmp_path):
+def test_close_during_training_stops_the_run_without_forcing_it(qtbot, tmp_path):
     project_file = tmp_path / "lenet.json"
     win = MainWindow(restore_layout=False)
     win.load_project(quick(build_preset("lenet5"), epochs=50, max_batches=0))
@@ -150,13 +156,58 @@ def test_close_during_training_exits_cleanly(qtbot, tmp_path):
     qtbot.waitExposed(win)
     win.start_training()
     qtbot.waitUntil(lambda: len(win.training.batch_plot.series) >= 1, timeout=RUN_TIMEOUT_MS)
-    thread = win.training.controller.thread
+    controller = win.training.controller
+    # A LeNet-5 batch of 16 takes well under a second even on a busy machine: a run that stops
+    # as asked ends far inside this, one that ignores stop is terminated and recorded.
+    controller.stop_wait_ms = 5_000
+    thread, session = controller.thread, controller.worker.session
     assert thread is not None and thread.isRunning()
+    steps_at_close = session.step
     assert win.close()
+    assert not controller.forced_stop, "the training thread had to be terminated"
     assert thread.isFinished()
+    assert session.step <= steps_at_close + 1  # the batch under way finished, no other started
     assert not win.training.running
     assert project_file.read_bytes() == before
     win.deleteLater()
+
+
+HANGING_RUN = """
+import threading
+from PySide6.QtWidgets import QApplication
+from backend.training import TrainingSession
+from app.training_worker import TrainingController
+from graph.presets import build_preset
+
+never = threading.Event()
+TrainingSession.run = lambda self, **callbacks: never.wait()  # a step that hangs and ignores stop
+app = QApplication([])
+controller = TrainingController()
+controller.stop_wait_ms = 300
+
+
+def close():
+    ended = controller.shutdown()
+    print("ended by itself:", ended, "forced:", controller.forced_stop, flush=True)
+    app.quit()
+
+
+controller.started.connect(close)
+controller.start(build_preset("mlp"))
+app.exec()
+"""
+
+
+@pytest.mark.slow
+def test_a_run_that_ignores_stop_is_terminated_and_says_so():
+    # In a process of its own: terminating a thread is the last resort of an app that is closing.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", HANGING_RUN], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ended by itself: False forced: True"
+    assert "training did not stop within 0.3 s; its thread was terminated" in result.stderr
 
 
 def test_worker_throttles_batch_updates():
