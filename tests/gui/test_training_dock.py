@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from app.docks.plots import Series
@@ -80,27 +82,63 @@ def curve_points(curve) -> int:
     return 0 if x is None else len(x)
 
 
-def test_pause_holds_the_run_and_stop_ends_it_within_a_batch(window, qtbot):
-    training = window.training
-    window.document.project.training.update({"epochs": 50, "max_batches": 0})
-    window.start_training()
-    qtbot.waitUntil(lambda: len(training.batch_plot.series) >= 1, timeout=RUN_TIMEOUT_MS)
-    training.toggle_pause()
+def click(button) -> None:
+    """A left click on a button the user can see and press."""
+    assert button.isVisible() and button.isEnabled(), button.text() or button.toolTip()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def long_run(window) -> None:
+    """Fifty full epochs: far more than a test waits for, so only Stop ends it."""
+    project = window.document.project
+    project.set_training("epochs", 50)
+    project.set_training("max_batches", 0)
+
+
+def test_train_pause_resume_and_stop_buttons_drive_the_run(window, qtbot):
+    training, controller = window.training, window.training.controller
+    long_run(window)
+    window.docks["training"].raise_()
+    with qtbot.waitSignal(controller.batches, timeout=RUN_TIMEOUT_MS) as first:
+        click(training.start_button)
+    session = controller.worker.session
+    assert not training.start_button.isEnabled()
+    # Watch a paused run for as long as twenty batches take (at least half a second).
+    batch_seconds = 16 / first.args[0].latest.samples_per_second
+    watch_ms = int(1000 * min(5.0, max(0.5, 20 * batch_seconds)))
+
+    click(training.pause_button)
     assert training.pause_button.text() == "Resume"
-    qtbot.wait(300)  # let a batch already under way arrive
-    seen = len(training.batch_plot.series)
-    qtbot.wait(300)
-    assert len(training.batch_plot.series) == seen
-    training.toggle_pause()
-    qtbot.waitUntil(lambda: len(training.batch_plot.series) > seen, timeout=RUN_TIMEOUT_MS)
-    with qtbot.waitSignal(training.controller.finished, timeout=RUN_TIMEOUT_MS) as finished:
-        training.stop()
+    paused_at = session.step
+    qtbot.wait(watch_ms)  # the watch itself: a paused run must not move in it
+    held = session.step
+    assert held <= paused_at + 1  # the batch under way may end, no other starts
+    with qtbot.waitSignal(controller.batches, timeout=RUN_TIMEOUT_MS):
+        click(training.pause_button)
+    assert training.pause_button.text() == "Pause" and session.step > held
+
+    with qtbot.waitSignal(controller.finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(training.stop_button)
+        stopped_at = session.step
     result = finished.args[0]
-    assert result.status == "stopped"
-    assert result.epochs_run < 50
+    assert result.status == "stopped" and result.epochs_run < 50
+    assert session.step <= stopped_at + 1
     qtbot.waitUntil(lambda: training.start_button.isEnabled())
     assert training.runs[-1].status == "stopped"
     assert "stopped" in training.run_list.item(0).text()
+
+
+def test_the_toolbar_trains_and_stops(window, qtbot):
+    controller = window.training.controller
+    long_run(window)
+    window.docks["training"].hide()
+    toolbar = window.toolbar
+    with qtbot.waitSignal(controller.batches, timeout=RUN_TIMEOUT_MS):
+        click(toolbar.widgetForAction(window.actions_by_name["train"]))
+    assert window.docks["training"].isVisible()  # Train brings the dock up to show the run
+    with qtbot.waitSignal(controller.finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(toolbar.widgetForAction(window.actions_by_name["stop"]))
+    assert finished.args[0].status == "stopped"
 
 
 def test_a_huge_learning_rate_reports_nan_and_start_works_again(window, qtbot):
