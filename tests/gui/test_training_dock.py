@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from app.docks.plots import Series
@@ -18,6 +16,7 @@ from app.document import Document
 from app.main_window import MainWindow
 from app.training_worker import TrainingWorker
 from graph.presets import build_preset
+from tests.gui.conftest import click
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -80,12 +79,6 @@ def test_training_lenet5_draws_curves_and_finishes(window, qtbot):
 def curve_points(curve) -> int:
     x, _y = curve.getData()
     return 0 if x is None else len(x)
-
-
-def click(button) -> None:
-    """A left click on a button the user can see and press."""
-    assert button.isVisible() and button.isEnabled(), button.text() or button.toolTip()
-    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def long_run(window) -> None:
