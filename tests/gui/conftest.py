@@ -142,6 +142,26 @@ def click(button) -> None:
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def choose(combo, text: str) -> None:
+    """Pick `text` in a closed combo box with the arrow keys, as a keyboard user does.
+
+    Each key press picks the next entry (and emits ``activated``); the combo box is not
+    read afterwards, since what the choice triggers may rebuild the form it sits in.
+    """
+    target = combo.findText(text)
+    assert target >= 0, f"{text!r} is not offered"
+    steps = target - combo.currentIndex()
+    for _ in range(abs(steps)):
+        QTest.keyClick(combo, Qt.Key.Key_Down if steps > 0 else Qt.Key.Key_Up)
+
+
+def type_into(field, text: str) -> None:
+    """Select what a line edit or spin box holds, type `text` over it and press Return."""
+    QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(field, text)
+    QTest.keyClick(field, Qt.Key.Key_Return)
+
+
 @contextmanager
 def lenet_window(qtbot):
     """The main window on LeNet-5, shown; on exit marked saved (nothing to ask) and closed."""

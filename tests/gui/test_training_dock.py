@@ -16,7 +16,7 @@ from app.document import Document
 from app.main_window import MainWindow
 from app.training_worker import TrainingWorker
 from graph.presets import build_preset
-from tests.gui.conftest import click
+from tests.gui.conftest import choose, click, type_into
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -263,21 +263,23 @@ def test_settings_show_only_what_the_optimizer_uses_and_undo(qtbot):
     form = TrainingSettingsWidget(document)
     qtbot.addWidget(form)
     form.show()
-    form.commit("optimizer", "sgd")
+    optimizer = form.editors["optimizer"]
+    choose(optimizer, "sgd")
+    assert document.project.training["optimizer"] == "sgd"
     assert not form.editors["beta1"].isVisibleTo(form)
     assert not form.editors["momentum"].isVisibleTo(form)
-    form.commit("optimizer", "adam")
+    choose(optimizer, "adam")
     assert form.editors["beta1"].isVisibleTo(form)
     assert form.editors["beta2"].isVisibleTo(form)
-    form.commit("optimizer", "momentum")
+    choose(optimizer, "momentum")
     assert form.editors["momentum"].isVisibleTo(form)
     assert not form.editors["beta1"].isVisibleTo(form)
     assert not form.editors["target"].isVisibleTo(form)
-    form.commit("dataset", "/data/table.csv")
+    type_into(form.editors["dataset"].lineEdit(), "/data/table.csv")
+    assert document.project.training["dataset"] == "/data/table.csv"
     assert form.editors["target"].isVisibleTo(form)
 
-    form.editors["lr"].setText("0.05")
-    form.editors["lr"].editingFinished.emit()
+    type_into(form.editors["lr"], "0.05")
     assert document.project.training["lr"] == 0.05
     document.undo_stack.undo()
     assert document.project.training["dataset"] == "/data/table.csv"
@@ -286,8 +288,7 @@ def test_settings_show_only_what_the_optimizer_uses_and_undo(qtbot):
 
     refused = []
     form.message.connect(refused.append)
-    form.editors["lr"].setText("fast")
-    form.editors["lr"].editingFinished.emit()
+    type_into(form.editors["lr"], "fast")
     assert refused and "lr" in refused[0]
     assert form.editors["lr"].text() == f"{document.project.training['lr']:g}"
 
@@ -296,15 +297,14 @@ def test_batch_mode_maps_to_batch_size(qtbot):
     document = Document(build_preset("mlp"))
     form = TrainingSettingsWidget(document)
     qtbot.addWidget(form)
+    form.show()
     editor = form.editors["batch_size"]
-    editor.mode.setCurrentIndex(1)
-    editor.mode.activated.emit(1)
+    choose(editor.mode, "batch (all samples)")
     assert document.project.training["batch_size"] == "full"
-    editor.mode.setCurrentIndex(2)
-    editor.mode.activated.emit(2)
+    choose(editor.mode, "stochastic (1 sample)")
     assert document.project.training["batch_size"] == "1"
-    editor.mode.setCurrentIndex(0)
-    editor.size.setValue(32)
+    choose(editor.mode, "mini-batch")
+    type_into(editor.size, "32")
     assert document.project.training["batch_size"] == "32"
 
 
