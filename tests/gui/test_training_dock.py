@@ -60,7 +60,7 @@ def window(qtbot):
 def test_training_lenet5_draws_curves_and_finishes(window, qtbot):
     training = window.training
     with qtbot.waitSignal(training.controller.finished, timeout=RUN_TIMEOUT_MS) as finished:
-        window.start_training()
+        click(training.start_button)
         assert training.running
         assert not training.start_button.isEnabled()
     assert finished.args[0].status == "finished"
@@ -138,7 +138,7 @@ def test_a_huge_learning_rate_reports_nan_and_start_works_again(window, qtbot):
     training = window.training
     window.load_project(quick(build_preset("mlp"), optimizer="momentum", lr=100.0, max_batches=6))
     with qtbot.waitSignal(training.controller.finished, timeout=RUN_TIMEOUT_MS) as finished:
-        window.start_training()
+        click(training.start_button)
     assert finished.args[0].status == "failed"
     text = training.message.text()
     assert ("NaN" in text or "infinite" in text) and "epoch" in text
@@ -152,7 +152,7 @@ def test_a_setup_error_is_shown_and_start_works_again(window, qtbot, tmp_path):
     window.load_project(quick(build_preset("mlp")))
     window.document.project.set_training("dataset", str(tmp_path / "nothing-here.csv"))
     with qtbot.waitSignal(training.controller.failed, timeout=RUN_TIMEOUT_MS) as failed:
-        window.start_training()
+        click(training.start_button)
     assert "nothing-here.csv" in failed.args[0]
     assert "nothing-here.csv" in training.message.text()
     qtbot.waitUntil(lambda: training.start_button.isEnabled())
@@ -161,11 +161,10 @@ def test_a_setup_error_is_shown_and_start_works_again(window, qtbot, tmp_path):
 def test_runs_are_listed_and_overlaid_for_comparison(window, qtbot):
     training = window.training
     window.load_project(quick(build_preset("mlp")))
-    training_config = window.document.project.training
     for optimizer in ("sgd", "adam"):
-        training_config["optimizer"] = optimizer
+        choose(training.settings.editors["optimizer"], optimizer)
         with qtbot.waitSignal(training.controller.finished, timeout=RUN_TIMEOUT_MS):
-            window.start_training()
+            click(training.start_button)
         qtbot.waitUntil(lambda: not training.running)
     names = [training.run_list.item(i).text() for i in range(training.run_list.count())]
     assert names == ["sgd lr=0.001 #1", "adam lr=0.001 #2"]
