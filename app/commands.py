@@ -118,8 +118,15 @@ class UngroupCommand(EditCommand):
 
 
 class AutoLayoutCommand(EditCommand):
-    def __init__(self, document, network_name: str, direction: str = "LR", origin: tuple[float, float] = (0.0, 0.0)):
-        super().__init__(document, edits.AutoLayout(document.project, network_name, direction, origin))
+    def __init__(
+        self,
+        document,
+        network_name: str,
+        direction: str = "TB",
+        origin: tuple[float, float] = (0.0, 0.0),
+        sizes: dict | None = None,
+    ):
+        super().__init__(document, edits.AutoLayout(document.project, network_name, direction, origin, sizes))
 
 
 class SetTrainingCommand(EditCommand):

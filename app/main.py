@@ -70,11 +70,11 @@ def settle(milliseconds: int) -> None:
 
 
 def take_screenshot(window: MainWindow, path: str | Path) -> bool:
-    """Lay the window out at its default size, let it paint, and save it as a PNG."""
+    """Lay the window out at its default size, let it paint, and save it as a PNG (the view a user opens to)."""
     window.resize(*DEFAULT_SIZE)
     window.show()
     settle(SETTLE_MS // 2)
-    window.fit_view()
+    window.editor.show_start()
     settle(SETTLE_MS // 2)
     return window.grab().save(str(path), "PNG")
 

@@ -10,6 +10,8 @@ for its thread; never write the project file).
 
 from __future__ import annotations
 
+import keyword
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -65,6 +67,19 @@ EXPORT_FILTERS = {
 }
 
 
+def module_stem(text: str) -> str:
+    """A file name stem that is also a Python module name: ``"ResNet-50"`` -> ``"resnet50"``.
+
+    Words (split at spaces and underscores) are lowered and keep only letters and
+    digits, then joined by ``_``; a leading digit or a keyword gets ``model`` added.
+    """
+    words = [re.sub(r"[^a-z0-9]", "", word) for word in re.split(r"[\s_]+", text.lower())]
+    stem = "_".join(word for word in words if word) or "model"
+    if stem[0].isdigit():
+        stem = f"model_{stem}"
+    return f"{stem}_model" if keyword.iskeyword(stem) else stem
+
+
 class MainWindow(QMainWindow):
     def __init__(self, document: Document | None = None, restore_layout: bool = True):
         super().__init__()
@@ -88,6 +103,8 @@ class MainWindow(QMainWindow):
         if restore_layout:
             self.restore_layout()
         self.actions_by_name[f"theme_{current_theme()}"].setChecked(True)
+        self.actions_by_name["minimap"].setChecked(settings().value("canvas/minimap", True, type=bool))
+        self.toggle_minimap()
         self._refresh_all()
 
     # -- construction -------------------------------------------------------------------------
@@ -164,8 +181,8 @@ class MainWindow(QMainWindow):
     def _refresh_all(self) -> None:
         self.update_title()
         self._update_params()
-        # Let the canvas lay out its items before fitting them into view.
-        QTimer.singleShot(0, self.fit_view)
+        # Let the canvas lay out its items before choosing what to show.
+        QTimer.singleShot(0, self.editor.show_start)
 
     def _network_changed(self, _name: str) -> None:
         self._update_params()
@@ -305,7 +322,9 @@ class MainWindow(QMainWindow):
     def export(self, kind: str) -> bool:
         """Ask for a path and export; every failure is a message box, never an exception."""
         title, file_filter, suffix, default = EXPORT_FILTERS[kind]
-        name = (self.document.project.name or "model").replace(" ", "_")
+        project = self.document.project
+        # One network: its name (``resnet50``); several: the project's (``gan``).
+        name = module_stem(next(iter(project.networks)) if len(project.networks) == 1 else project.name)
         folder = self.document.path.parent if self.document.path else Path.home()
         path, _ = QFileDialog.getSaveFileName(self, title, str(folder / default.format(name=name)), file_filter)
         if not path:
@@ -368,6 +387,12 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), name)
         settings().setValue("theme", name)
         self.actions_by_name[f"theme_{name}"].setChecked(True)
+
+    def toggle_minimap(self) -> None:
+        """Show or hide the canvas's minimap as the View menu's check says; remembered."""
+        shown = self.actions_by_name["minimap"].isChecked()
+        self.editor.view.set_minimap_enabled(shown)
+        settings().setValue("canvas/minimap", shown)
 
     def restore_layout(self) -> None:
         store = settings()

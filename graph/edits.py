@@ -221,10 +221,15 @@ class AutoLayout(MoveNodes):
     """Move every node to where `graph.layout.auto_layout` puts it, in one edit (never merged)."""
 
     def __init__(
-        self, project: Project, network_name: str, direction: str = "LR", origin: tuple[float, float] = (0.0, 0.0)
+        self,
+        project: Project,
+        network_name: str,
+        direction: str = "TB",
+        origin: tuple[float, float] = (0.0, 0.0),
+        sizes: dict | None = None,
     ):
         network = project.networks[network_name]
-        positions = auto_layout(network, direction)
+        positions = auto_layout(network, direction, sizes)
         moves = {
             node_id: (network.nodes[node_id].position, (x + origin[0], y + origin[1]))
             for node_id, (x, y) in positions.items()
