@@ -89,9 +89,10 @@ def main() -> None:
     parser.add_argument("--gpu", action="store_true", help="ResNet-18 at 224x224 on CUDA, bf16 + channels-last")
     parser.add_argument("--compile", action="store_true", help="with --gpu: torch.compile both loops")
     parser.add_argument("--steps", type=int, default=20, help="batches per measurement")
-    parser.add_argument("--quick", action="store_true", help="10 batches per measurement")
+    # Fewer rounds, not fewer batches: with under 20 batches the run's fixed costs blur the ratio.
+    parser.add_argument("--quick", action="store_true", help="2 rounds per case instead of 3")
     args = parser.parse_args()
-    steps = 10 if args.quick else args.steps
+    steps, rounds = args.steps, 2 if args.quick else 3
     if args.gpu:
         if not torch.cuda.is_available():
             print("no CUDA GPU here: the --gpu benchmark was skipped")
@@ -99,13 +100,21 @@ def main() -> None:
         project = build_preset("resnet", {"depth": 18, "in_channels": 3, "image_size": 224})
         overrides = {"device": "cuda", "batch_size": 256, "amp": True, "channels_last": True, "compile": args.compile}
         label = "ResNet-18 224x224 b256 bf16 channels-last" + (" compiled" if args.compile else "")
-        ratio = compare(label, project, overrides, steps, args.compile)
+        ratio = compare(label, project, overrides, steps, args.compile, rounds)
         report("engine_vs_minimal_loop_resnet18_gpu", ratio, "x", 0.95, ">=")
         return
     cpu = {"device": "cpu"}
-    lenet = compare("LeNet-5 on digits 32x32, batch 64, CPU", build_preset("lenet5"), {**cpu, "batch_size": 64}, steps)
+    lenet = compare(
+        "LeNet-5 on digits 32x32, batch 64, CPU",
+        build_preset("lenet5"),
+        {**cpu, "batch_size": 64},
+        steps,
+        rounds=rounds,
+    )
     resnet = build_preset("resnet", {"depth": 18, "image_size": 32})
-    resnet = compare("ResNet-18 on digits 32x32, batch 32, CPU", resnet, {**cpu, "batch_size": 32}, max(4, steps // 4))
+    resnet = compare(
+        "ResNet-18 on digits 32x32, batch 32, CPU", resnet, {**cpu, "batch_size": 32}, max(4, steps // 4), rounds=rounds
+    )
     report("engine_vs_minimal_loop_lenet5_cpu", lenet, "x", 0.95, ">=")
     report("engine_vs_minimal_loop_resnet18_cpu", resnet, "x", 0.95, ">=")
 
