@@ -16,6 +16,7 @@ thread-safe methods (the worker's thread is busy inside ``session.run``).
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 import time
@@ -29,6 +30,8 @@ from graph.project_io import dumps, loads
 
 MAX_UPDATES_PER_SECOND = 30
 STOP_WAIT_MS = 10_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -169,6 +172,8 @@ class TrainingController(QObject):
         self.worker: TrainingWorker | None = None
         self.paused = False
         self.last_session = None  # the last session that ran (its trained models can be saved)
+        self.stop_wait_ms = STOP_WAIT_MS  # how long shutdown waits before it terminates the thread
+        self.forced_stop = False  # shutdown had to terminate the training thread
         self._gc_frozen = False  # see _on_batches
 
     @property
@@ -216,17 +221,24 @@ class TrainingController(QObject):
                 self.worker.resume()
                 self.paused = False
 
-    def shutdown(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
-        """Stop and wait for the thread to end (closing the window). True if it ended in time."""
+    def shutdown(self) -> bool:
+        """Stop and wait for the thread to end (closing the window).
+
+        Returns:
+            True if the thread ended by itself within ``stop_wait_ms``; False if it had to be
+            terminated, which is logged as a warning and recorded in ``forced_stop``.
+        """
         thread = self.thread
         if thread is None:
             return True
         self.stop()
         thread.quit()
-        ended = thread.wait(timeout_ms)
+        ended = thread.wait(self.stop_wait_ms)
         if not ended:
             # Last resort when a step hangs (a stuck data loader): the app is closing anyway, and a
             # QThread destroyed while running would abort the whole process.
+            log.warning("training did not stop within %g s; its thread was terminated", self.stop_wait_ms / 1000)
+            self.forced_stop = True
             thread.terminate()
             thread.wait()
         self._cleanup()
