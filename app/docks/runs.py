@@ -177,9 +177,9 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected runs (a run still training stays).")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.metric = QComboBox()
-        self.metric.setObjectName("compareMetric")
-        self.metric.currentIndexChanged.connect(lambda _index: self.refresh())
+        self.compare_metric = QComboBox()
+        self.compare_metric.setObjectName("compareMetric")
+        self.compare_metric.currentIndexChanged.connect(lambda _index: self.refresh())
         self.plot = ComparisonPlot(scheduler)
         self.note = QLabel()
         self.note.setObjectName("runsNote")
@@ -202,7 +202,7 @@ class RunsPanel(QWidget):
         side_widget.setMaximumWidth(340)
         row = QHBoxLayout()
         row.addWidget(QLabel("Compare"))
-        row.addWidget(self.metric, 1)
+        row.addWidget(self.compare_metric, 1)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addLayout(row)
@@ -348,24 +348,24 @@ class RunsPanel(QWidget):
 
     # -- the plot -----------------------------------------------------------------------------
     def _fill_metrics(self) -> None:
-        current = self.metric.currentData()
+        current = self.compare_metric.currentData()
         present = {name for run in self.project_runs() for name in run.epochs}
         choices = [(BATCH_METRIC, "training loss per batch (smoothed)")]
         choices += [(name, f"{label} per epoch") for name, label in METRIC_LABELS.items() if name in present]
-        if [self.metric.itemData(i) for i in range(self.metric.count())] == [key for key, _ in choices]:
+        if [self.compare_metric.itemData(i) for i in range(self.compare_metric.count())] == [key for key, _ in choices]:
             return
-        self.metric.blockSignals(True)
-        self.metric.clear()
+        self.compare_metric.blockSignals(True)
+        self.compare_metric.clear()
         for key, label in choices:
-            self.metric.addItem(label, key)
-        index = self.metric.findData(current)
-        self.metric.setCurrentIndex(max(index, 0))
-        self.metric.blockSignals(False)
+            self.compare_metric.addItem(label, key)
+        index = self.compare_metric.findData(current)
+        self.compare_metric.setCurrentIndex(max(index, 0))
+        self.compare_metric.blockSignals(False)
 
     def refresh(self) -> None:
         """Redraw the ticked runs that compare with the latest ticked one."""
         self._fill_metrics()
-        metric = self.metric.currentData() or BATCH_METRIC
+        metric = self.compare_metric.currentData() or BATCH_METRIC
         label = "loss" if metric == BATCH_METRIC else METRIC_LABELS.get(metric, metric)
         self.plot.set_axis("epoch", label)
         ticked = [run for run in self.project_runs() if run.shown]

@@ -137,7 +137,7 @@ def test_runs_are_listed_and_overlaid_for_comparison(window, qtbot):
     assert list(panel.plot.curves) == [second]  # only the latest is ticked
     panel.list.item(0).setCheckState(panel.list.item(0).checkState().Checked)
     assert sorted(panel.plot.curves) == [first, second]
-    panel.metric.setCurrentIndex(panel.metric.findData("val_accuracy"))
+    panel.compare_metric.setCurrentIndex(panel.compare_metric.findData("val_accuracy"))
     training.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: curve_points(panel.plot.curves[second]) == 2)
 
