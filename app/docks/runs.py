@@ -45,7 +45,7 @@ from graph.project import Project
 
 RUN_ROLE = Qt.ItemDataRole.UserRole
 BATCH_METRIC = "batch"
-STATUS_NOTES = {"running": "running", "waiting": "waiting", "stopped": "stopped", "early_stopped": "stopped early"}
+STATUS_NOTES = {"waiting": "waiting", "skipped": "not run", "early_stopped": "stopped early"}
 
 
 @dataclass

@@ -463,7 +463,7 @@ class TrainingWidget(QWidget):
     def _compare_done(self, results: list) -> None:
         for run in self.compared:
             if run.status in ("waiting", "running"):
-                run.status = "stopped"
+                run.status = "skipped" if run.status == "waiting" else "stopped"
                 self.runs_panel.update_run(run)
         if not self.compared or self.compared[0].project_key != self.project_key:
             return

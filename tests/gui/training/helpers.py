@@ -11,9 +11,11 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QTabBar
 
 RUN_TIMEOUT_MS = 60_000
+# What the offscreen platform says when a window is shown, raised or a menu grabs the keyboard.
+OFFSCREEN_NOTES = "This plugin does not support (propagateSizeHints|grabbing|raise)"
 
 
 def quick(project, **settings):
@@ -66,3 +68,14 @@ def show_tab(window, index: int) -> None:
     bar = window.training.tabs.tabBar()
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, bar.tabRect(index).center())
     assert window.training.tabs.currentIndex() == index
+
+
+def show_dock(window, title: str) -> None:
+    """Click the tab of the bottom dock called `title` (Training, Problems, Summary, Code)."""
+    for bar in window.findChildren(QTabBar):
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        if title in titles and "Training" in titles:
+            where = bar.tabRect(titles.index(title)).center()
+            QTest.mouseClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+            break
+    assert not window.docks[title.lower()].visibleRegion().isEmpty(), f"the {title} dock did not come up"

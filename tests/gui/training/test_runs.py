@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QLineEdit
 from app.docks.runs import Run
 from app.docks.training_dock import READY_MESSAGE, RUNS_TAB
 from graph.presets import build_preset
-from tests.gui.training.helpers import choose_in_context_menu, quick, show_tab, train
+from tests.gui.training.helpers import OFFSCREEN_NOTES, choose_in_context_menu, quick, show_tab, train
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (propagateSizeHints|grabbing|raise)")
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOTES)
 
 
 def listed(panel) -> list[str]:

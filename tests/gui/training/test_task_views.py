@@ -8,9 +8,9 @@ import pytest
 
 from app.docks.task_views import PREDICTION_PAGE, SEQUENCE_PAGE
 from graph.presets import build_preset
-from tests.gui.training.helpers import quick, train
+from tests.gui.training.helpers import OFFSCREEN_NOTES, quick, train
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOTES)
 
 
 def test_a_forecaster_draws_its_validation_windows_with_forecast_and_truth(window, qtbot):
