@@ -57,6 +57,8 @@ def test_comparing_optimizers_gives_one_run_each_from_the_same_start(window, qtb
         "mlp · adam lr=0.001 · digits",
     ]
     assert [run.status for run in runs] == ["finished"] * 3
+    assert all((run.task, run.loss) == ("classification", "cross_entropy") for run in runs)
+    assert len(training.batch_plot.series) == 6  # the curves showed each run in turn: now the last
     assert all(run.shown for run in runs) and sorted(panel.plot.curves) == [run.number for run in runs]
     assert all(len(run.epochs["train_loss"]) == 2 and len(run.batch) == 6 for run in runs)
     first_losses = {round(float(run.batch.data()[1][0]), 5) for run in runs}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QFileDialog, QLineEdit
 
 from app.docks.runs import Run
 from app.docks.training_dock import READY_MESSAGE, RUNS_TAB
@@ -45,6 +45,18 @@ def test_runs_are_named_by_network_optimizer_and_data_and_each_project_shows_its
     window.load_project(quick(build_preset("lenet5")))
     train(window, qtbot)
     assert listed(panel) == ["lenet5 · adam lr=0.002 · digits"]
+
+
+def test_runs_of_an_unsaved_project_follow_it_into_its_file(window, qtbot, tmp_path, monkeypatch):
+    panel = window.training.runs_panel
+    train(window, qtbot)
+    saved = tmp_path / "mine.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(saved), ""))
+    assert window.save_project_as()
+    window.load_project(quick(build_preset("lenet5")))
+    assert listed(panel) == []
+    window.open_project(saved)
+    assert listed(panel) == ["mlp · adam lr=0.001 · digits"]
 
 
 def test_a_new_run_is_ticked_alone_unless_the_user_ticked_another(window, qtbot):
