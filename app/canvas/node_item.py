@@ -414,6 +414,9 @@ class NodeItem(QGraphicsItem):
         else:
             painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(rect, CORNER, CORNER)
+        if self.flow_state:
+            # As large on screen as in the detailed card: the flow of a big network shows at its fit zoom.
+            self._paint_flow(painter, scale=1.0 / max(zoom, 1e-3))
         lines = self.summary_lines(zoom)
         if not lines:
             return
@@ -510,15 +513,15 @@ class NodeItem(QGraphicsItem):
         painter.setPen(self.palette.pen("subtext"))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.cost_text)
 
-    def _paint_flow(self, painter) -> None:
-        """The gradient-flow dot on the top edge, left of the problem badge."""
+    def _paint_flow(self, painter, scale: float = 1.0) -> None:
+        """The gradient-flow dot on the top edge, left of the problem badge (`scale`: zoomed out, larger)."""
         glyph = FLOW_GLYPHS.get(self.flow_state, "")
-        radius = 7.0 if glyph else 5.0
-        centre = QPointF(NODE_WIDTH - 24, 0)
-        painter.setPen(self.palette.pen("body", 1.5))
+        radius = (7.0 if glyph else 5.0) * min(scale, NODE_WIDTH / 40)
+        centre = QPointF(NODE_WIDTH - 24 * min(scale, 3.0), 0)
+        painter.setPen(self.palette.pen("body", 1.5 * scale))
         painter.setBrush(QColor(FLOW_COLOURS[self.flow_state]))
         painter.drawEllipse(centre, radius, radius)
-        if glyph:
+        if glyph and scale == 1.0:
             painter.setPen(self.palette.pen("header_text"))
             painter.setFont(fonts().small_bold)
             box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)

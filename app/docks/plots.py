@@ -296,7 +296,8 @@ class ComparisonPlot(TimedPlot):
     """Several runs overlaid in one plot, each in its run's colour (the runs list beside it is the legend)."""
 
     def __init__(self, scheduler: RedrawScheduler):
-        self.widget = make_plot("Runs compared", "epoch")
+        self.widget = make_plot("", "epoch")
+        self.widget.getPlotItem().setTitle(None)  # the choice above it says what is compared
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._sources: dict[int, object] = {}
         self._init_timer(scheduler)

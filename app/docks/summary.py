@@ -187,7 +187,8 @@ class SummaryWidget(QWidget):
             self._set_warnings([])
             return text
         size, device = budget
-        text += f" (the {device} has {format_bytes(size)})"
+        where = "the GPU has" if device == "cuda" else "this machine has"
+        text += f" ({where} {format_bytes(size)})"
         problems = memory_warnings(costs.values(), batch, optimizer, size, device)
         self._set_warnings(
             [Note("warning", p.network, p.node_id or "", p.node_name, p.message, "memory") for p in problems]
