@@ -228,7 +228,6 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
             train_menu.addSeparator()
         else:
             train_menu.addAction(acts[key])
-    window.training_menu = train_menu
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(acts["about"])

@@ -353,4 +353,3 @@ SHORT_LABELS = {
     "g_loss": "generator",
 }
 LOSS_METRICS = ("train_loss", "val_loss", "recon", "kl", "val_recon", "val_kl", "d_loss", "g_loss")
-SCORE_METRICS = ("val_accuracy", "r2", "d_accuracy")

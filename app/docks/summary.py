@@ -31,7 +31,9 @@ from backend.summary import activation_batch_size, network_rows
 from graph.cost import format_bytes, format_count, memory_warnings, project_cost, training_memory
 
 COLUMNS = ("#", "Layer", "Type", "Output shape", "Params", "Mult-adds", "Activations")
-ORDER, LAYER, TYPE, SHAPE, PARAMS, MACS, ACTIVATIONS = range(len(COLUMNS))
+ORDER, LAYER, SHAPE, PARAMS, MACS, ACTIVATIONS = (
+    COLUMNS.index(name) for name in ("#", "Layer", "Output shape", "Params", "Mult-adds", "Activations")
+)
 NUMERIC = (ORDER, PARAMS, MACS, ACTIVATIONS)
 SORT_ROLE = Qt.ItemDataRole.UserRole
 

@@ -61,7 +61,7 @@ from app.jobs import ComparisonWorker
 from app.training_worker import BatchUpdate, TrainingController, snapshot
 
 READY_MESSAGE = "Press Train to start. The window stays usable while it trains."
-CURVES_TAB, RUNS_TAB, FLOW_TAB = range(3)
+RUNS_TAB, FLOW_TAB = 1, 2  # after Curves
 
 
 def format_eta(seconds: float) -> str:
@@ -448,7 +448,7 @@ class TrainingWidget(QWidget):
     def _compare_batches(self, index: int, update: BatchUpdate) -> None:
         run = self._compared_run(index)
         if run is not None:
-            self._add_batches(run, update, f"Run {index + 1}/{len(self.compared)} · ")
+            self._add_batches(run, update, self._prefix(index))
 
     def _compare_epoch(self, index: int, event) -> None:
         run = self._compared_run(index)
