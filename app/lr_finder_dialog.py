@@ -7,7 +7,8 @@ and draws the smoothed loss against the learning rate on a log axis as points
 arrive. When the sweep ends it marks the suggested rate (the steepest descent) and
 the lowest loss; Apply sets ``lr`` to the suggestion (rounded to two significant
 digits) through `SetTrainingCommand`, so Ctrl+Z takes it back. Closing the dialog
-stops a sweep still running.
+stops a sweep still running; so does a new or opened project, whose rate the old
+sweep says nothing about (the dialog clears and offers nothing to apply).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class LRFinderDialog(QDialog):
         layout.addWidget(self.plot, 1)
         layout.addLayout(buttons)
         self.resize(720, 460)
+        document.project_replaced.connect(self._project_replaced)
 
     @property
     def running(self) -> bool:
@@ -87,12 +89,7 @@ class LRFinderDialog(QDialog):
         if self.controller.running:
             self.message.setText("Another job is running: stop it first, then try again.")
             return False
-        self.lrs, self.losses, self.result = [], [], None
-        for mark in self.marks:
-            self.plot.getPlotItem().removeItem(mark)
-        self.marks = []
-        self.curve.setData([], [])
-        self.apply_button.setEnabled(False)
+        self._clear()
         worker = LRFinderWorker(snapshot(self.document.project))
         worker.points.connect(self._points)
         worker.done.connect(self._done)
@@ -106,7 +103,29 @@ class LRFinderDialog(QDialog):
         if self.running and self.controller.worker is self.worker:
             self.controller.stop()
 
+    def _clear(self) -> None:
+        self.lrs, self.losses, self.result = [], [], None
+        for mark in self.marks:
+            self.plot.getPlotItem().removeItem(mark)
+        self.marks = []
+        self.curve.setData([], [])
+        self.apply_button.setEnabled(False)
+        self.apply_button.setText("Apply")
+
+    def _project_replaced(self) -> None:
+        self.stop()
+        self.worker = None  # what it still sends is about the old project
+        self._clear()
+        self.stop_button.setEnabled(False)
+        self.message.setText("Another project is open: Training > Find learning rate runs the finder on it.")
+
+    def _from_current(self, sender) -> bool:
+        """Whether a signal comes from the sweep under way (not one dropped with its project)."""
+        return self.worker is not None and sender is self.worker
+
     def _points(self, points: list[tuple[float, float]]) -> None:
+        if not self._from_current(self.sender()):
+            return
         for lr, loss in points:
             self.lrs.append(lr)
             self.losses.append(loss)
@@ -118,6 +137,8 @@ class LRFinderDialog(QDialog):
         self.curve.setData(x[keep], y[keep])
 
     def _done(self, result) -> None:
+        if not self._from_current(self.sender()):
+            return
         self.worker = None
         self.stop_button.setEnabled(False)
         self.result = result
@@ -157,6 +178,8 @@ class LRFinderDialog(QDialog):
         )
 
     def _failed(self, message: str) -> None:
+        if not self._from_current(self.sender()):
+            return
         self.worker = None
         self.stop_button.setEnabled(False)
         self.message.setText(f"The learning-rate finder could not run: {message}")

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from app.lr_finder_dialog import rounded
+from graph.presets import build_preset
 from tests.gui.training.helpers import OFFSCREEN_NOTES, RUN_TIMEOUT_MS, pick_from_menu_bar
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOTES)
@@ -53,3 +54,15 @@ def test_closing_the_finder_stops_its_sweep(window, qtbot):
     qtbot.waitUntil(lambda: not window.training.running, timeout=RUN_TIMEOUT_MS)
     assert thread.isFinished()
     assert dialog.result is None or dialog.result.ended == "stopped"
+
+
+def test_a_new_project_stops_the_sweep_and_leaves_nothing_to_apply(window, qtbot):
+    pick_from_menu_bar(window, qtbot, Qt.Key.Key_T, Qt.Key.Key_L)
+    dialog = window.lr_finder
+    qtbot.waitUntil(dialog.isVisible)
+    window.load_project(build_preset("lenet5"))
+    qtbot.waitUntil(lambda: not window.training.running, timeout=RUN_TIMEOUT_MS)
+    qtbot.wait(100)  # whatever the old sweep still sent has arrived
+    assert dialog.result is None and not dialog.apply_button.isEnabled()
+    assert dialog.curve.getData()[0] is None or len(dialog.curve.getData()[0]) == 0
+    assert "Another project" in dialog.message.text()
