@@ -96,11 +96,12 @@ class TrainingWorker(QObject):
     finished = Signal(object)  # TrainingResult
     failed = Signal(str)  # the run could not start or crashed: one sentence
 
-    def __init__(self, project: Project, overrides: dict[str, Any] | None = None, flow_every: int = 0):
+    def __init__(self, project: Project, overrides: dict[str, Any] | None = None, flow: bool = False):
         super().__init__()
         self.project = project
         self.overrides = overrides
-        self.flow_every = flow_every  # sample gradient and activation flow every K steps (0: never)
+        self.flow = flow
+        self.flow_every = 0  # steps between gradient-flow samples, set when the run starts (0: none)
         self.session = None
         self._lock = threading.Lock()
         self._stop_requested = False
@@ -134,9 +135,12 @@ class TrainingWorker(QObject):
             import torch
 
             from backend.training import TrainingSession, TrainingSetupError
+            from backend.training.flow import DEFAULT_EVERY
         except ImportError as error:
             self.failed.emit(f"Training is not available: {error}")
             return
+        # The probe's own interval: measured at 3-4 % extra time per step (bench/bench_flow.py), under 5 %.
+        self.flow_every = DEFAULT_EVERY if self.flow else 0
         leave_a_core_for_the_window(torch)
         try:
             session = TrainingSession(self.project, self.overrides)
@@ -230,15 +234,15 @@ class TrainingController(QObject):
     def running(self) -> bool:
         return self.thread is not None
 
-    def start(self, project: Project, overrides: dict[str, Any] | None = None, flow_every: int = 0) -> bool:
+    def start(self, project: Project, overrides: dict[str, Any] | None = None, flow: bool = False) -> bool:
         """Train a snapshot of `project` (later edits do not reach this run). False if a job is running.
 
         Args:
-            flow_every: sample gradient and activation flow every this many steps (0: never).
+            flow: sample gradient and activation flow (every ``backend.training.flow.DEFAULT_EVERY`` steps).
         """
         if self.running:
             return False
-        worker = TrainingWorker(snapshot(project), overrides, flow_every)
+        worker = TrainingWorker(snapshot(project), overrides, flow)
         worker.batches.connect(self._on_batches)
         worker.epoch.connect(self._on_epoch)
         worker.images.connect(self._on_images)

@@ -1,6 +1,6 @@
 """Gradient and activation flow while training: the per-layer charts, node states and warnings.
 
-The training worker samples every `FLOW_EVERY` steps (``backend.training.flow``:
+The training worker samples every K steps (``backend.training.flow.DEFAULT_EVERY``:
 hooks only on sampled steps; at K=20 the extra time per step measured 3-4 %, inside
 the 5 % target, see ``bench/bench_flow.py``). `FlowPanel` is the Training dock's
 Flow tab, the classic gradient-flow chart: per layer (forward order, top-level
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from app.docks.plots import RedrawScheduler, TimedPlot, legend_title, make_plot, set_title
 from app.themes import color, series_color
 
-FLOW_EVERY = 20  # steps between samples: 3-4 % extra time per step (bench/bench_flow.py), under the 5 % target
 HISTORY = 8  # samples drawn in the gradient chart, the oldest faintest
 WEAK_RATIO = 1e-2  # gradient RMS under this share of the network's largest: "weak" (amber) on the node
 MIN_NORM = 1e-12  # a zero gradient is drawn here on the log axis
@@ -189,10 +188,9 @@ class FlowPanel(QWidget):
         self.network = QComboBox()
         self.network.setToolTip("The network whose layers are shown.")
         self.network.currentTextChanged.connect(lambda _text: self._show())
-        self.note = QLabel(
-            f"Sampled every {FLOW_EVERY} steps while training. A red dot marks where gradients vanish or explode."
-        )
+        self.note = QLabel()
         self.note.setWordWrap(True)
+        self.set_interval(0)
         self.samples: list = []
         self.warnings: dict[tuple[str, str], FlowWarning] = {}
         top = QHBoxLayout()
@@ -206,6 +204,11 @@ class FlowPanel(QWidget):
         layout.addLayout(top)
         layout.addLayout(charts, 1)
         self.clear()
+
+    def set_interval(self, every: int) -> None:
+        """Say how often the running training samples (0: not known yet)."""
+        when = f"every {every} steps" if every else "every few steps"
+        self.note.setText(f"Sampled {when} while training. A red dot marks where gradients vanish or explode.")
 
     def clear(self) -> None:
         self.samples = []

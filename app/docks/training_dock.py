@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.docks.confusion import ConfusionMatrixWidget
-from app.docks.flow_view import FLOW_EVERY, FlowPanel
+from app.docks.flow_view import FlowPanel
 from app.docks.plots import LOSS_METRICS, BatchLossPlot, EpochPlot, RedrawScheduler
 from app.docks.runs import Run, RunsPanel, network_label, run_name
 from app.docks.sample_grid import SampleGrid
@@ -253,7 +253,7 @@ class TrainingWidget(QWidget):
         self.runs_panel.add_runs([run])
         self._begin(run)
         self.weights_available.emit(False)
-        return self.controller.start(self.document.project, flow_every=FLOW_EVERY)
+        return self.controller.start(self.document.project, flow=True)
 
     def start_comparison(self, key: str, values: list[str], overrides: dict | None = None) -> bool:
         """Train the project once per value of setting `key` (``backend.training.compare``); False if busy."""
@@ -382,9 +382,11 @@ class TrainingWidget(QWidget):
 
     # -- training (controller relays, GUI thread) ---------------------------------------------
     def _on_started(self) -> None:
-        session = getattr(self.controller.worker, "session", None)
-        if self.current is not None and session is not None:
-            self._show_task(self.current, session.task, session.loss)
+        worker = self.controller.worker
+        if self.current is not None and worker is not None and worker.session is not None:
+            self._show_task(self.current, worker.session.task, worker.session.loss)
+            if self._is_live(self.current):
+                self.flow.set_interval(worker.flow_every)
 
     def _on_batches(self, update: BatchUpdate) -> None:
         if self.current is not None:

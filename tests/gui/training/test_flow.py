@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.docks.flow_view import FLOW_EVERY
 from app.docks.training_dock import FLOW_TAB
+from backend.training.flow import DEFAULT_EVERY
 from graph.presets import build_preset
 from tests.gui.training.helpers import OFFSCREEN_NOTES, quick, show_dock, show_tab, train
 
@@ -25,7 +25,7 @@ def test_a_deep_sigmoid_mlp_shows_vanishing_gradients_on_its_node_as_it_trains(w
     window.load_project(project)
     train(window, qtbot)
     flow = window.training.flow
-    assert [event.step for event in flow.samples] == [1]  # sampled every FLOW_EVERY steps from the first
+    assert [event.step for event in flow.samples] == [1]  # sampled every DEFAULT_EVERY steps from the first
     (row,) = training_rows(window)
     assert row[0].startswith("mlp/fc") and "vanishing gradients at step 1" in row[1]
     node_name = row[0].split("/")[1]
@@ -60,9 +60,10 @@ def test_a_deep_sigmoid_mlp_shows_vanishing_gradients_on_its_node_as_it_trains(w
 
 
 def test_a_healthy_network_flows_without_warnings_and_samples_every_k_steps(window, qtbot):
-    window.load_project(quick(build_preset("mlp"), epochs=1, max_batches=FLOW_EVERY + 2))
+    window.load_project(quick(build_preset("mlp"), epochs=1, max_batches=DEFAULT_EVERY + 2))
     train(window, qtbot)
-    assert [event.step for event in window.training.flow.samples] == [1, FLOW_EVERY + 1]
+    assert [event.step for event in window.training.flow.samples] == [1, DEFAULT_EVERY + 1]
+    assert f"every {DEFAULT_EVERY} steps" in window.training.flow.note.text()
     assert training_rows(window) == []
     states = {item.node.name: item.flow_state for item in window.editor.scene().nodes.values()}
     assert states["fc1"] in ("ok", "weak") and states["fc3"] == "ok"
