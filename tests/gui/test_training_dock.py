@@ -117,8 +117,8 @@ def test_train_pause_resume_and_stop_buttons_drive_the_run(window, qtbot):
     assert result.status == "stopped" and result.epochs_run < 50
     assert session.step <= stopped_at + 1
     qtbot.waitUntil(lambda: training.start_button.isEnabled())
-    assert training.runs[-1].status == "stopped"
-    assert "stopped" in training.run_list.item(0).text()
+    assert training.runs_panel.runs[-1].status == "stopped"
+    assert "stopped" in training.runs_panel.list.item(0).text()
 
 
 def test_the_toolbar_trains_and_stops(window, qtbot):
@@ -166,14 +166,16 @@ def test_runs_are_listed_and_overlaid_for_comparison(window, qtbot):
         with qtbot.waitSignal(training.controller.finished, timeout=RUN_TIMEOUT_MS):
             click(training.start_button)
         qtbot.waitUntil(lambda: not training.running)
-    names = [training.run_list.item(i).text() for i in range(training.run_list.count())]
-    assert names == ["sgd lr=0.001 #1", "adam lr=0.001 #2"]
-    assert len(training.comparison.curves) == 2
-    training.run_list.item(0).setCheckState(training.run_list.item(0).checkState().Unchecked)
-    assert list(training.comparison.curves) == [2]
-    training.compare_metric.setCurrentIndex(3)  # validation accuracy per epoch
+    panel = training.runs_panel
+    names = [panel.list.item(i).text() for i in range(panel.list.count())]
+    assert names == ["mlp · sgd lr=0.001 · digits", "mlp · adam lr=0.001 · digits"]
+    first, second = (run.number for run in panel.project_runs())
+    assert list(panel.plot.curves) == [second]  # only the latest is ticked
+    panel.list.item(0).setCheckState(panel.list.item(0).checkState().Checked)
+    assert sorted(panel.plot.curves) == [first, second]
+    panel.compare_metric.setCurrentIndex(panel.compare_metric.findData("val_accuracy"))
     training.tabs.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: curve_points(training.comparison.curves[2]) == 2)
+    qtbot.waitUntil(lambda: curve_points(panel.plot.curves[second]) == 2)
 
 
 def test_close_during_training_stops_the_run_without_forcing_it(qtbot, tmp_path):
@@ -247,7 +249,7 @@ def test_worker_throttles_batch_updates():
 
     class Event:
         def __init__(self, step):
-            self.step, self.loss = step, 1.0 / step
+            self.step, self.loss, self.losses = step, 1.0 / step, {}
 
     for step in range(1, 1001):
         worker._on_batch(Event(step))
