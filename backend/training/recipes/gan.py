@@ -65,9 +65,15 @@ class GANRecipe(Recipe):
         return {"d_accuracy": float(correct) / (2 * len(self.data.val_x))}, {}
 
     @torch.no_grad()
-    def images(self, epoch: int) -> list[ImagesEvent]:
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """Samples in the data's layout, in evaluation mode, from `noise` (N, *noise_shape) on the device.
+
+        Images come back in [0, 1] (the generator's Tanh range [-1, 1] mapped back).
+        """
         self.eval()
-        sample_shape = self.data.train_x.shape[1:]
-        generated = self.call("generator", self.fixed_noise)[0].float().reshape(SAMPLES, *sample_shape)
-        pictures = to_pictures((generated + 1) / 2)  # Tanh's [-1, 1] back to [0, 1]
+        generated = self.call("generator", noise)[0].float().reshape(len(noise), *self.data.train_x.shape[1:])
+        return (generated + 1) / 2 if self.data.is_image else generated
+
+    def images(self, epoch: int) -> list[ImagesEvent]:
+        pictures = to_pictures(self.generate(self.fixed_noise))
         return [] if pictures is None else [ImagesEvent(epoch, "samples", pictures, None)]
