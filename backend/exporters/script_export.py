@@ -297,6 +297,8 @@ def export_script(project: Project, path: str | Path, network: str | None = None
     }
     if session.task == "vae":
         settings["kl_weight"] = config["kl_weight"]
+    if session.task == "gan":
+        settings["label_smoothing"] = config["label_smoothing"]
     settings["batch_size"] = session.batch_size
     settings["max_batches"] = config["max_batches"]
     settings["optimizer"] = config["optimizer"]

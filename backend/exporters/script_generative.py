@@ -161,10 +161,10 @@ def main():
             noise = torch.randn((len(real), *NOISE_SHAPE), device=device)
             fake = trained_g(noise){generator_pick}.reshape(real.shape)
 
-            # 1. the discriminator learns to score real samples 1 and generated ones 0
+            # 1. the discriminator learns to score real samples 1 - label_smoothing and generated ones 0
             real_score, fake_score = trained_d(real){discriminator_pick}, trained_d(fake.detach()){discriminator_pick}
             d_loss = F.binary_cross_entropy_with_logits(
-                real_score, torch.ones_like(real_score)
+                real_score, torch.full_like(real_score, 1 - SETTINGS["label_smoothing"])
             ) + F.binary_cross_entropy_with_logits(fake_score, torch.zeros_like(fake_score))
             d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
