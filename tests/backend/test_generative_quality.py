@@ -6,7 +6,7 @@ of real digits. Held-out real digits give the floor, uniform noise the ceiling,
 and a generator passes when its samples are on the real side of the two on a
 log scale (`Judge.bound`) and at least nine digit classes show up with none
 taking over. Both presets train with their full defaults (GAN about
-60 s, VAE about 20 s of a 2-core CPU).
+80 s, VAE about 5 s on an idle 2-core CPU).
 """
 
 import pytest
