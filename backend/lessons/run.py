@@ -5,9 +5,12 @@ trains it with the engine's public API (`TrainingSession`), and computes the
 pictures the experiment asks for from the trained session. ``fast=True`` trains a
 few batches of two epochs only: enough to check that everything runs.
 
-Comparisons train their variants one after another here, each from its own
-project; when the ``compare`` back-end lands, variants that change settings only
-can run through it instead (same initial weights and batch order).
+Comparisons train their variants one after another, each from its own project.
+``backend.training.compare`` varies the value of one setting; a lesson's variant
+may change several (an optimizer with the learning rate that suits it) or the
+network itself, so it is trained here, through the same engine. Either way the
+engine seeds the weights and the batch order from the project's seed, so variants
+that leave the network alone start from the same weights and see the same batches.
 """
 
 from __future__ import annotations
