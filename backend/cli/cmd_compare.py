@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         write_metrics(out / folder_name(key, compared.value) / "metrics.csv", compared.history)
         progress.line(f"{key}={compared.value}: {compared.result.message}")
 
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: comparison.stop())
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: comparison.stop())
     try:
         runs = comparison.run(on_start, lambda i, c, event: progress.batch(event), on_epoch, on_finish)
     finally:
