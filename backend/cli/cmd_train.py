@@ -1,5 +1,7 @@
 """``netcanvas train PROJECT``: train on the terminal, write metrics.csv, model.pt and checkpoint.pt.
 
+GAN and VAE runs on images also write samples.npy and samples.png (see `backend.training.samples`).
+
 Progress goes to stderr: one live line (epoch, batch, loss, samples/s, ETA) on a
 terminal, a plain line every few seconds otherwise, and one summary line per
 epoch, with notes about the data (folders left out, unreadable images skipped).
@@ -165,6 +167,7 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     from backend.training import TrainingSession, TrainingSetupError
+    from backend.training.samples import write_samples
 
     overrides = parse_overrides(args)
     if args.nproc_per_node and (args.resume or args.tensorboard):
@@ -226,5 +229,8 @@ def run(args: argparse.Namespace) -> int:
     if result.status == "failed":
         raise CommandError(result.message)
     session.save_weights(out / "model.pt")
-    progress.line(f"{result.message}; wrote {out / 'metrics.csv'} and {out / 'model.pt'}")
+    written = [out / "metrics.csv", out / "model.pt"]
+    if session.task in ("gan", "vae"):
+        written += write_samples(session.recipe, out, seed=session.config["seed"])
+    progress.line(f"{result.message}; wrote {', '.join(str(path) for path in written)}")
     return 130 if interrupted else 0

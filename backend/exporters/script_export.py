@@ -29,7 +29,7 @@ SUPPORTED_TASKS = ("classification", "regression", "sequence", "vae", "gan")
 SETTING_NAMES = (
     "seed", "val_split", "epochs", "batch_size", "max_batches", "optimizer", "lr", "momentum", "beta1", "beta2", "eps",
     "weight_decay", "schedule", "step_size", "gamma", "early_stopping", "min_delta", "restore_best", "augment", "amp",
-    "channels_last", "kl_weight",
+    "channels_last", "kl_weight", "label_smoothing",
 )  # fmt: skip
 
 HEADER = '''"""Train $title: a standalone script written by NetCanvas.
@@ -273,8 +273,8 @@ def main():
             with settings.autocast():
                 fake = first_output(trained_g(noise)).reshape(real.shape)
 
-            # 1. the discriminator learns to score real samples 1 and generated ones 0
-            d_loss = bce(score(real), 1) + bce(score(fake.detach()), 0)
+            # 1. the discriminator learns to score real samples 1 (less label smoothing) and generated ones 0
+            d_loss = bce(score(real), 1 - SETTINGS["label_smoothing"]) + bce(score(fake.detach()), 0)
             d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
             d_optimizer.step()

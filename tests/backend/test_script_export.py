@@ -161,7 +161,8 @@ def test_vae_script_trains_an_epoch_and_logs_recon_and_kl(tmp_path):
 
 def test_gan_script_trains_an_epoch_with_both_losses(tmp_path):
     export_script(build_preset("gan"), tmp_path / "train.py")
-    assert "NOISE_SHAPE = (32,)" in (tmp_path / "train.py").read_text()
+    text = (tmp_path / "train.py").read_text()
+    assert "NOISE_SHAPE = (32,)" in text and "'label_smoothing': 0.1" in text
     rows = run_script(tmp_path / "train.py", "--max-batches", "4")
     assert list(rows[0]) == ["epoch", "train_loss", "d_loss", "g_loss", "lr"]
     assert all(math.isfinite(float(v)) and float(v) > 0 for v in (rows[0]["d_loss"], rows[0]["g_loss"]))

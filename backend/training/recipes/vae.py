@@ -30,6 +30,7 @@ class VAERecipe(Recipe):
         params = itertools.chain(ctx.models["encoder"].parameters(), ctx.models["decoder"].parameters())
         self.optimizer = make_optimizer(ctx.config["optimizer"], params, ctx.config)
         self.optimizers = [self.optimizer]
+        self.noise_shape = latent_shape
         self.noise = torch.randn((SAMPLES, *latent_shape)).to(ctx.settings.device)
 
     def losses(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -70,8 +71,13 @@ class VAERecipe(Recipe):
         if pairs is not None:
             labels = ["input"] * len(originals) + ["reconstruction"] * len(originals)
             events.append(ImagesEvent(epoch, "reconstructions", pairs, labels))
-        decoded = self.call("decoder", self.noise)[0].float()
-        samples = to_pictures(decoded.reshape(len(self.noise), *originals.shape[1:]))
+        samples = to_pictures(self.generate(self.noise))
         if samples is not None:
             events.append(ImagesEvent(epoch, "samples", samples, None))
         return events
+
+    @torch.no_grad()
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """The decoder's output for latent codes `noise` (N, *noise_shape), in evaluation mode, in the data's layout."""
+        self.eval()
+        return self.call("decoder", noise)[0].float().reshape(len(noise), *self.data.sample_shape)
