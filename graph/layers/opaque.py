@@ -122,7 +122,8 @@ def _imports(p: dict) -> tuple[str, ...]:
     if not p["path"]:
         return (line,)
     # The class lives in a file beside the original model, not in an installed package.
-    return ("import sys", f"sys.path.insert(0, {p['path']!r})", f"{line}  # noqa: E402  (found through the folder above)")
+    found = f"{line}  # noqa: E402  (found through the folder above)"
+    return ("import sys", f"sys.path.insert(0, {p['path']!r})", found)
 
 
 def _forward(ctx) -> list[str]:
