@@ -125,6 +125,7 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         maximum=65536,
     ),
     Param("kl_weight", "float", 1.0, "VAE: weight of the KL term.", minimum=0.0, maximum=1000.0),
+    Param("weights", "str", "", "A state_dict file training starts from (empty: fresh random weights)."),
 )
 
 TRAINING_PARAM_BY_NAME = {p.name: p for p in TRAINING_PARAMS}

@@ -22,6 +22,7 @@ import torch
 from backend.codegen import CodegenError
 from backend.compiler import build_models
 from backend.data import DataError, PreparedData, load_raw, prepare_data
+from backend.importers.weights import load_initial_weights
 from backend.training.augment import Augmenter, parse_augmentations
 from backend.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from backend.training.device import DeviceError, device_settings
@@ -133,6 +134,7 @@ class TrainingSession:
         self.loss = resolve_loss(config["loss"], task, facts.output_shape or (), classes)
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
         self.models, self.generated = build_models(self.project)
+        load_initial_weights(self.models, config["weights"])
         image_batches = data.train_x.dim() == 4
         for model in self.models.values():
             model.to(self.settings.device)
