@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("gui", "presets", "new", "summary", "validate", "export", "train")
+COMMANDS = ("gui", "presets", "new", "summary", "validate", "export", "train", "import")
 
 
 class UsageError(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from backend.importers.common import ModelImportError, parse_input_shapes
 from backend.importers.module_loading import Source, parse_source
+from backend.importers.onnx_import import import_onnx
 from backend.importers.pytorch import ImportResult, import_pytorch
 
 __all__ = ["ImportResult", "ModelImportError", "Source", "import_model", "parse_input_shapes", "parse_source"]
@@ -32,4 +33,6 @@ def import_model(
     """
     if isinstance(source, str):
         source = parse_source(source)
+    if source.kind == "onnx":
+        return import_onnx(source.path, bool(weights))
     return import_pytorch(source, shapes, weights)

@@ -89,8 +89,9 @@ def _first_users(model: nn.Module) -> list[nn.Module | None]:
 
 def _vocabulary(module: nn.Module | None) -> int | None:
     """The vocabulary size when `module`'s first layer is an embedding: its input holds token ids."""
-    leaves = (m for m in module.modules() if not any(True for _ in m.children())) if module is not None else ()
-    first = next(leaves, None)
+    if module is None:
+        return None
+    first = next((m for m in module.modules() if not any(True for _ in m.children())), None)
     return first.num_embeddings if isinstance(first, nn.Embedding) else None
 
 
