@@ -305,6 +305,8 @@ def _gather(b: OnnxBuilder, node: Node) -> None:
         return
     index = b.graph.const(node.input[1])
     value = b.values.get(node.input[0])
+    if isinstance(value, Unmapped):
+        raise Unmappable(value.reason)
     axis = b.graph.attr(node, "axis", 0)
     if isinstance(value, Recurrent) and value.part in ("Y_h", "last") and index is not None and index.ndim == 0:
         b.values[node.output[0]] = _state_part(value, int(index), node)
@@ -357,6 +359,8 @@ def _squeeze(b: OnnxBuilder, node: Node) -> None:
 def _recurrent_layout(b: OnnxBuilder, node: Node) -> None:
     """Transposes and reshapes that turn a recurrent operator's time-first Y back into (N, T, D*H)."""
     value = b.values.get(node.input[0])
+    if isinstance(value, Unmapped):
+        raise Unmappable(value.reason)
     if not isinstance(value, Recurrent) or value.part != "Y":
         if node.op_type == "Reshape":
             _reshape_layer(b, node)
@@ -368,6 +372,8 @@ def _recurrent_layout(b: OnnxBuilder, node: Node) -> None:
     steps = value.index
     if len(shape) == 3 and shape[0] == b.batch and shape[1] == steps and shape[2] == width:
         b.values[node.output[0]] = Port(value.node, "sequence")
+    elif len(shape) == 3 and shape[0] == steps and shape[1] == b.batch and shape[2] == width:
+        b.values[node.output[0]] = Recurrent(value.node, "time_first", steps)  # feeds the next layer as it is
     else:
         b.values[node.output[0]] = value
 
@@ -439,11 +445,23 @@ def _recurrent(type_name: str) -> Handler:
 
 
 def _batch_first(b: OnnxBuilder, node: Node) -> Port:
-    """The (N, T, F) tensor a recurrent operator's time-first input was transposed from."""
+    """The (N, T, F) tensor a recurrent operator's time-first input was transposed from.
+
+    A layer stacked on another reads the one below's output time first: that is its sequence.
+    """
     producer = b.graph.producers.get(node.input[0])
-    if producer is None or producer.op_type != "Transpose" or list(b.graph.attr(producer, "perm", [])) != [1, 0, 2]:
-        raise Unmappable(f"{describe(node)} reads a sequence that is not a batch-first tensor transposed")
-    return b.port(producer.input[0], node)
+    if (
+        producer is not None
+        and producer.op_type == "Transpose"
+        and list(b.graph.attr(producer, "perm", [])) == [1, 0, 2]
+    ):
+        return b.port(producer.input[0], node)
+    below = b.values.get(node.input[0])
+    if isinstance(below, Recurrent) and below.part == "time_first":
+        return Port(below.node, "sequence")
+    if isinstance(below, Unmapped):
+        raise Unmappable(below.reason)
+    raise Unmappable(f"{describe(node)} reads a sequence that is not a batch-first tensor transposed")
 
 
 def _initial_state(b: OnnxBuilder, node: Node, index: int, lstm: bool) -> Port | None:
