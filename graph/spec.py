@@ -95,8 +95,8 @@ class LayerSpec:
     outputs: tuple[str, ...] = ("out",)
     count_params: Callable[[Inputs, dict[str, Any]], int] = no_params
     forward: Callable[[ForwardContext], list[str]] = call_module
-    # Lines generated code needs at its top to name what `build` constructs (the Module layer's own import).
-    imports: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
+    # What generated code must import to name what `build` constructs: (folder searched first or "", module, name).
+    imports: Callable[[dict[str, Any]], tuple[tuple[str, str, str], ...]] | None = None
     face: tuple[str, ...] = ()
     icon: str = ""
     extra: dict = field(default_factory=dict, compare=False)

@@ -113,17 +113,12 @@ def _build(inputs: dict, p: dict) -> str:
     return f"{constructor(p)}({format_arguments(args, kwargs)})"
 
 
-def _imports(p: dict) -> tuple[str, ...]:
-    """The lines generated code needs before it can name the class."""
+def _imports(p: dict) -> tuple[tuple[str, str, str], ...]:
+    """What generated code must import to name the class: (folder to search first, module, name)."""
     module, qualname = split_class_path(p["module"])
     if module == TORCH_NN:
         return ()
-    line = f"from {module} import {qualname.split('.')[0]}"
-    if not p["path"]:
-        return (line,)
-    # The class lives in a file beside the original model, not in an installed package.
-    found = f"{line}  # noqa: E402  (found through the folder above)"
-    return ("import sys", f"sys.path.insert(0, {p['path']!r})", found)
+    return ((p["path"], module, qualname.split(".")[0]),)
 
 
 def _forward(ctx) -> list[str]:
