@@ -168,6 +168,9 @@ def _merge(b: OnnxBuilder, node: Node, type_name: str) -> None:
 
 def _concat(b: OnnxBuilder, node: Node) -> None:
     halves = [b.values.get(n) for n in node.input]
+    if all(isinstance(h, Recurrent) and h.part == "Y_h" for h in halves) and b.graph.attr(node, "axis") == 0:
+        b.values[node.output[0]] = Recurrent(halves[-1].node, "stack")  # h_n of stacked layers: the top one last
+        return
     if len(halves) == 2 and all(isinstance(h, Recurrent) and h.part == "layer" for h in halves):
         same = halves[0].node is halves[1].node and [h.index for h in halves] == [0, 1]
         if same and b.graph.attr(node, "axis") in (1, -1):
@@ -308,7 +311,12 @@ def _gather(b: OnnxBuilder, node: Node) -> None:
     if isinstance(value, Unmapped):
         raise Unmappable(value.reason)
     axis = b.graph.attr(node, "axis", 0)
-    if isinstance(value, Recurrent) and value.part in ("Y_h", "last") and index is not None and index.ndim == 0:
+    if (
+        isinstance(value, Recurrent)
+        and value.part in ("Y_h", "last", "stack")
+        and index is not None
+        and index.ndim == 0
+    ):
         b.values[node.output[0]] = _state_part(value, int(index), node)
         return
     rank = len(b.graph.shape(node.input[0]) or [])
@@ -320,6 +328,10 @@ def _gather(b: OnnxBuilder, node: Node) -> None:
 
 def _state_part(value: Recurrent, index: int, node: Node):
     directions = 2 if value.node.params["bidirectional"] else 1
+    if value.part == "stack":  # only the top layer's states are drawn
+        if not -directions <= index < 0:
+            raise Unmappable(f"{describe(node)} takes the state of a layer below the top one, which is not drawn")
+        index += directions
     if value.part == "last" or directions == 1:
         if index not in (0, -1):
             raise Unmappable(f"{describe(node)} takes a state NetCanvas does not draw")
@@ -361,7 +373,7 @@ def _recurrent_layout(b: OnnxBuilder, node: Node) -> None:
     value = b.values.get(node.input[0])
     if isinstance(value, Unmapped):
         raise Unmappable(value.reason)
-    if not isinstance(value, Recurrent) or value.part != "Y":
+    if not isinstance(value, Recurrent) or value.part not in ("Y", "time_first"):
         if node.op_type == "Reshape":
             _reshape_layer(b, node)
             return
@@ -375,7 +387,7 @@ def _recurrent_layout(b: OnnxBuilder, node: Node) -> None:
     elif len(shape) == 3 and shape[0] == steps and shape[1] == b.batch and shape[2] == width:
         b.values[node.output[0]] = Recurrent(value.node, "time_first", steps)  # feeds the next layer as it is
     else:
-        b.values[node.output[0]] = value
+        b.values[node.output[0]] = Recurrent(value.node, "Y", steps)
 
 
 _LSTM_ORDER, _GRU_ORDER = (0, 2, 3, 1), (1, 0, 2)  # ONNX iofc -> PyTorch ifgo; ONNX zrh -> PyTorch rzn
