@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: torch, torch.fx and onnx are only needed when importing.
     from backend.importers import ModelImportError, import_model, parse_input_shapes, parse_source
     from backend.importers.common import count_types
-    from backend.importers.module_loading import describe
+    from backend.importers.module_loading import describe, let_interrupts_through
     from backend.importers.weights import WeightsError, check_weights, save_weights, weights_path_for
     from graph.project_io import save_project
     from graph.validation import validate_network
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
             result.project.training["weights"] = str(weights_file.resolve())
     except (ModelImportError, WeightsError) as error:
         raise CommandError(str(error)) from None
-    except (Exception, SystemExit) as error:  # importing runs the user's code: whatever it raises, one line
+    except BaseException as error:  # importing runs the user's code: whatever it raises, one line
+        let_interrupts_through(error)
         raise CommandError(f"{args.source}: cannot be imported ({describe(error)})") from None
     try:
         save_project(result.project, output)

@@ -36,6 +36,7 @@ from backend.importers.module_loading import (
     describe,
     is_literal,
     is_user_file,
+    let_interrupts_through,
     rebuild,
     user_location,
 )
@@ -168,7 +169,8 @@ def trace(module: nn.Module) -> fx.GraphModule:
     try:
         graph = _Tracer().trace(module)
         return fx.GraphModule(module, graph)
-    except (Exception, SystemExit) as error:
+    except BaseException as error:
+        let_interrupts_through(error)
         name = type(module).__name__
         where = user_location(error)
         if isinstance(error, fx.proxy.TraceError) and "control flow" in str(error):
@@ -197,7 +199,8 @@ class _Run(fx.Interpreter):
             result = super().run_node(n)
         except ConversionFailure:
             raise
-        except (Exception, SystemExit) as error:
+        except BaseException as error:
+            let_interrupts_through(error)
             raise RunFailure(f"running it failed: {describe(error)}", node_location(n)) from None
         self.shapes[n] = shape_tree(result)
         if isinstance(result, torch.Tensor):
@@ -284,7 +287,8 @@ class _Level:
         with torch.no_grad():
             try:
                 output = module(*args)
-            except (Exception, SystemExit) as error:
+            except BaseException as error:
+                let_interrupts_through(error)
                 raise RunFailure(f"running self.{target} failed: {describe(error)}", node_location(node)) from None
         if not isinstance(output, torch.Tensor) or output.dim() < 2:
             raise Unmappable(f"{type(module).__name__} returns something other than one tensor per sample")

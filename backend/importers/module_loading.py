@@ -78,6 +78,12 @@ def parse_source(text: str) -> Source:
     raise ValueError(f"SOURCE must be FILE.py:ClassName, package.module:ClassName or MODEL.onnx; got {text!r}")
 
 
+def let_interrupts_through(error: BaseException) -> None:
+    """Ctrl+C stops an import; anything else the user's code raises is worded as one line by the caller."""
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+
+
 def describe(error: BaseException) -> str:
     """One line for an exception raised by user code: its type and first line."""
     if isinstance(error, SystemExit):
@@ -182,7 +188,8 @@ def _load_file(path: Path) -> tuple[Any, str, bool]:
     try:
         with on_path(path.parent):
             spec.loader.exec_module(module)
-    except (Exception, SystemExit) as error:
+    except BaseException as error:
+        let_interrupts_through(error)
         sys.modules.pop(name, None)
         where = user_location(error, (path,)) or path.name
         raise ModelImportError(f"{where}: importing it failed: {describe(error)}") from None
@@ -196,7 +203,8 @@ def _load_module(name: str) -> Any:
         if error.name and name.startswith(error.name):
             raise ModelImportError(f"{name}: no such module (is it installed, or on PYTHONPATH?)") from None
         raise ModelImportError(f"{name}: importing it failed: {describe(error)}") from None
-    except (Exception, SystemExit) as error:
+    except BaseException as error:
+        let_interrupts_through(error)
         where = user_location(error) or name
         raise ModelImportError(f"{where}: importing {name} failed: {describe(error)}") from None
 
@@ -366,7 +374,8 @@ def construct(loaded: LoadedClass) -> tuple[nn.Module, Construction]:
     try:
         with on_path(Path(loaded.folder) if loaded.folder else None):
             model = cls()
-    except (Exception, SystemExit) as error:
+    except BaseException as error:
+        let_interrupts_through(error)
         where = user_location(error)
         raise ModelImportError(f"{where + ': ' if where else ''}{cls.__name__}() failed: {describe(error)}") from None
     finally:
@@ -380,7 +389,8 @@ def rebuild(module: nn.Module, call: Call, folder: str) -> nn.Module:
     try:
         with on_path(Path(folder) if folder else None):
             copy = type(module)(*call.args, **call.kwargs)
-    except (Exception, SystemExit) as error:
+    except BaseException as error:
+        let_interrupts_through(error)
         reason = f"{type(module).__name__} cannot be built again from its arguments ({describe(error)})"
         raise Unmappable(reason) from None
     mine = {k: tuple(v.shape) for k, v in module.state_dict().items()}
