@@ -162,13 +162,12 @@ class _Tracer(fx.Tracer):
         return node
 
 
-def trace(module: nn.Module) -> fx.GraphModule:
+def trace(module: nn.Module) -> fx.Graph:
     """The module's forward as a graph, traced with its training flag on (only its own)."""
     training = module.training
     module.training = True
     try:
-        graph = _Tracer().trace(module)
-        return fx.GraphModule(module, graph)
+        return _Tracer().trace(module)
     except BaseException as error:
         let_interrupts_through(error)
         name = type(module).__name__
@@ -183,8 +182,8 @@ def trace(module: nn.Module) -> fx.GraphModule:
 class _Run(fx.Interpreter):
     """Runs a traced level, recording shapes and converting user sub-modules as they are called."""
 
-    def __init__(self, gm: fx.GraphModule, level: _Level):
-        super().__init__(gm)
+    def __init__(self, module: nn.Module, graph: fx.Graph, level: _Level):
+        super().__init__(module, graph=graph)  # the module itself: no GraphModule (its code) is needed
         self.extra_traceback = False  # it would rewrite the message of the user's own error
         self.level = level
         self.shapes: dict[fx.Node, Any] = {}
@@ -234,13 +233,13 @@ class _Level:
 
     def convert(self, args: tuple) -> tuple[list[str], list[str], Any]:
         """Trace, run on `args` and build the body; returns input port names, output port names, the output."""
-        gm = trace(self.module)
-        run = _Run(gm, self)
+        graph = trace(self.module)
+        run = _Run(self.module, graph, self)
         with torch.no_grad():
             output = run.run(*args)
         self.run = run
         try:
-            inputs, outputs = self._build(gm.graph)
+            inputs, outputs = self._build(graph)
         except Unmappable as error:
             raise ConversionFailure(str(error), getattr(error, "location", "")) from None
         return inputs, outputs, output

@@ -76,7 +76,7 @@ def _inputs_of(model: nn.Module) -> list[str]:
 def _first_users(model: nn.Module) -> list[nn.Module | None]:
     """For each input of ``forward``, the module that first reads it (to tell token ids from values)."""
     try:
-        graph = trace(model).graph
+        graph = trace(model)
     except ConversionFailure:
         return []
     users: list[nn.Module | None] = []
