@@ -3,6 +3,13 @@
 `build_actions(window)` creates the actions and wires them to the window's
 methods; it holds no state of its own. Keeping this apart keeps
 ``main_window.py`` about structure and behaviour rather than a list of menu items.
+
+Shortcuts: `key_sequences` is the one place keys are listed, for these actions and
+the editor's. It takes all of a standard key's bindings on the running platform
+and adds an extra key only where the platform lacks it, so no key is ever bound
+twice (Qt fires neither of two actions sharing a key: "Ambiguous shortcut
+overload"). The window's actions answer wherever the focus is, a floating dock too
+(`Qt.ApplicationShortcut`); the editor's act only on the canvas.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
@@ -30,16 +38,37 @@ EXPORTS = (
 )
 
 
-def _action(window, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
+def key_sequences(shortcut: QKeySequence.StandardKey | str | None, *extra: str) -> list[QKeySequence]:
+    """The keys of `shortcut` on this platform (all of a standard key's bindings), then each of
+    `extra` the platform does not already bind to it; never the same key twice."""
+    if shortcut is None:
+        keys = []
+    elif isinstance(shortcut, QKeySequence.StandardKey):
+        keys = list(QKeySequence.keyBindings(shortcut))
+    else:
+        keys = [QKeySequence(shortcut)]
+    keys += [QKeySequence(key) for key in extra]
+    unique: dict[str, QKeySequence] = {}
+    for key in keys:
+        if not key.isEmpty():
+            unique.setdefault(key.toString(QKeySequence.SequenceFormat.PortableText), key)
+    return list(unique.values())
+
+
+def _set_keys(action: QAction, keys: list[QKeySequence]) -> None:
+    action.setShortcuts(keys)
+    action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+
+
+def _action(window, text: str, slot, shortcut=None, tip: str = "", icon=None, extra: tuple = ()) -> QAction:
     action = QAction(text, window)
     if icon is not None:
         action.setIcon(window.style().standardIcon(icon))
-    if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
+    _set_keys(action, key_sequences(shortcut, *extra))
     if tip:
         action.setStatusTip(tip)
         action.setToolTip(
-            f"{text.rstrip('…')} — {tip}" if shortcut is None else f"{tip} ({action.shortcut().toString()})"
+            f"{text.rstrip('…')} — {tip}" if action.shortcut().isEmpty() else f"{tip} ({action.shortcut().toString()})"
         )
     action.triggered.connect(lambda _checked=False: slot())
     return action
@@ -89,12 +118,17 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
         QKeySequence.StandardKey.SaveAs,
         "Save the project under a new name.",
     )
-    acts["quit"] = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "Close NetCanvas.")
+    # Windows binds no standard key to Quit.
+    quit_keys = () if QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) else ("Ctrl+Q",)
+    acts["quit"] = _action(
+        window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "Close NetCanvas.", extra=quit_keys
+    )
     acts["undo"] = window.document.undo_stack.createUndoAction(window, "&Undo")
-    acts["undo"].setShortcut(QKeySequence.StandardKey.Undo)
+    _set_keys(acts["undo"], key_sequences(QKeySequence.StandardKey.Undo))
     acts["undo"].setIcon(window.style().standardIcon(sp.SP_ArrowBack))
     acts["redo"] = window.document.undo_stack.createRedoAction(window, "&Redo")
-    acts["redo"].setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
+    # X11 binds Redo to Ctrl+Shift+Z only, Windows to Ctrl+Y first: both answer everywhere.
+    _set_keys(acts["redo"], key_sequences(QKeySequence.StandardKey.Redo, "Ctrl+Y", "Ctrl+Shift+Z"))
     acts["redo"].setIcon(window.style().standardIcon(sp.SP_ArrowForward))
     acts["fit"] = _action(
         window, "&Fit View", window.fit_view, "Ctrl+0", "Show the whole network.", sp.SP_TitleBarMaxButton
@@ -121,6 +155,10 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     for kind, text, tip in EXPORTS:
         if kind is not None:
             acts[f"export_{kind}"] = _action(window, text, partial(window.export, kind), tip=tip)
+    acts["minimap"] = _action(
+        window, "&Minimap", window.toggle_minimap, "Ctrl+M", "Show the overview of the whole network beside the canvas."
+    )
+    acts["minimap"].setCheckable(True)
     acts["reset_layout"] = _action(window, "&Reset Layout", window.reset_layout, tip="Put every dock back.")
     acts["about"] = _action(window, "&About NetCanvas", window.about)
 
@@ -154,6 +192,7 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
 
     view_menu = bar.addMenu("&View")
     view_menu.addAction(acts["fit"])
+    view_menu.addAction(acts["minimap"])
     view_menu.addSeparator()
     for dock in window.docks.values():
         view_menu.addAction(dock.toggleViewAction())

@@ -1,9 +1,10 @@
 """The open document: one project, its file path, undo stack and validation reports.
 
-The document adapts the graph model's plain callbacks to Qt signals and is the
-only object the widgets share. Widgets change the project exclusively by pushing
-`QUndoCommand`s onto `undo_stack` (see ``app/commands.py``); they read state from
-`project` and `reports`, and redraw on `model_changed` / `validated`.
+The document adapts the graph model's typed events (``graph/events.py``) to Qt
+signals that carry the same event objects, and is the only object the widgets
+share. Widgets change the project exclusively by pushing `QUndoCommand`s onto
+`undo_stack` (see ``app/commands.py``); they read state from `project` and
+`reports`, and redraw on `model_changed` / `project_changed` / `validated`.
 Validation runs once per event-loop turn after any change (changes coalesce).
 """
 
@@ -14,19 +15,20 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from graph.events import BlockAdded, BlockRemoved, NetworkEvent, ProjectEvent
 from graph.network import Network
 from graph.project import Project
 from graph.validation import NetworkReport, validate_project
 
 
 class Document(QObject):
-    model_changed = Signal(str, str, dict)  # network name, event name, payload (see graph.network)
+    model_changed = Signal(str, object)  # network name, a graph.events NetworkEvent
+    project_changed = Signal(object)  # a graph.events ProjectEvent (training setting, block added or removed)
     validated = Signal()  # `reports` were recomputed
     project_replaced = Signal()  # a new or opened project: rebuild every view
     current_network_changed = Signal(str)
     path_changed = Signal(object)  # Path | None
     dirty_changed = Signal(bool)
-    training_config_changed = Signal()
 
     def __init__(self, project: Project | None = None, path: Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -53,8 +55,10 @@ class Document(QObject):
                 network.unsubscribe(listener)
         for definition in self.project.blocks.values():
             definition.body.unsubscribe(self._block_listener)
+        self.project.unsubscribe(self._project_listener)
         self._listeners.clear()
         self.project = project
+        project.subscribe(self._project_listener)
         for name, network in project.networks.items():
             listener = self._make_listener(name)
             network.subscribe(listener)
@@ -74,13 +78,22 @@ class Document(QObject):
         self.dirty_changed.emit(not clean)
 
     def _make_listener(self, name: str):
-        def listener(event: str, payload: dict) -> None:
-            self.model_changed.emit(name, event, payload)
+        def listener(event: NetworkEvent) -> None:
+            self.model_changed.emit(name, event)
             self._validate_timer.start()
 
         return listener
 
-    def _block_listener(self, event: str, payload: dict) -> None:
+    def _block_listener(self, _event: NetworkEvent) -> None:
+        self._validate_timer.start()
+
+    def _project_listener(self, event: ProjectEvent) -> None:
+        match event:
+            case BlockAdded(definition=definition):
+                definition.body.subscribe(self._block_listener)
+            case BlockRemoved(definition=definition):
+                definition.body.unsubscribe(self._block_listener)
+        self.project_changed.emit(event)
         self._validate_timer.start()
 
     def set_path(self, path: Path | None) -> None:
@@ -115,7 +128,8 @@ class Document(QObject):
         self.reports = validate_project(self.project)
         self.validated.emit()
 
-    def notify_training_config(self) -> None:
-        """Called by training-settings commands after they change `project.training`."""
-        self.training_config_changed.emit()
-        self._validate_timer.start()
+    def fresh_reports(self) -> dict[str, NetworkReport]:
+        """The reports of the project as it is now (validating first if a change is still pending)."""
+        if self._validate_timer.isActive():
+            self.validate_now()
+        return self.reports

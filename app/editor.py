@@ -14,10 +14,11 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMenu, QTabBar, QVBoxLayout, QWidget
 
 from app import clipboard
+from app.actions import key_sequences
 from app.canvas.breadcrumb import Breadcrumb
 from app.canvas.export import export_scene
 from app.canvas.scene import CanvasScene
-from app.canvas.style import GRID, HEADER_HEIGHT, NODE_WIDTH, current_palette
+from app.canvas.style import GRID, current_palette
 from app.canvas.view import CanvasView
 from app.commands import (
     AddNodeCommand,
@@ -29,6 +30,8 @@ from app.commands import (
     UngroupCommand,
 )
 from app.icons import action_icon
+from graph import fragments
+from graph.layout import HEADER_HEIGHT, NODE_WIDTH
 from graph.params import ParamError
 from graph.registry import BLOCK_TYPE
 
@@ -100,6 +103,7 @@ class EditorWidget(QWidget):
 
     def _wire_scene(self, scene: CanvasScene) -> None:
         scene.status_message.connect(self.status_message)
+        scene.refused.connect(self.view.show_toast)
         scene.block_open_requested.connect(self.open_block)
         scene.selectionChanged.connect(self._on_selection_changed)
 
@@ -133,8 +137,8 @@ class EditorWidget(QWidget):
         self.view.setScene(self._scene_for(name))
         if name not in self._fitted:
             self._fitted.add(name)
-            self.fit_view()
-            QTimer.singleShot(0, self.view, self.view.fit_view)  # again once the layout sized the view
+            self.show_start()
+            QTimer.singleShot(0, self.view, self.view.show_start)  # again once the layout sized the view
         self._update_crumbs()
         self._on_selection_changed()
 
@@ -233,6 +237,10 @@ class EditorWidget(QWidget):
     def fit_view(self) -> None:
         self.view.fit_view()
 
+    def show_start(self) -> None:
+        """The opening view of the shown drawing (see `CanvasView.show_start`)."""
+        self.view.show_start()
+
     # -- adding layers --------------------------------------------------------------
     def attach_palette(self, palette) -> None:
         """Let the palette's double-click add layers at the centre of this view (once per palette)."""
@@ -261,18 +269,24 @@ class EditorWidget(QWidget):
     def _on_layer_dropped(self, text: str, scene_pos: QPointF) -> None:
         self.add_layer(text, scene_pos)
 
+    def _refuse(self, message: str, scene_pos: QPointF) -> None:
+        """Say why something was not done: in the status bar and next to where it was tried."""
+        self.status_message.emit(message)
+        self.view.show_toast(message, scene_pos)
+
     def add_layer(self, text: str, scene_pos: QPointF | None = None) -> str | None:
         """Add a layer (``"Conv2d"``) or a block (``"Block:BasicBlock"``) with its header at `scene_pos`.
 
         Returns:
-            The new node's id, or None when nothing was added (the reason goes to the status bar).
+            The new node's id, or None when nothing was added (the reason goes to the status
+            bar and next to `scene_pos`).
         """
         scene = self.scene()
-        if scene is None or scene.read_only:
-            self.status_message.emit("Open a network (not a block's read-only view) to add layers")
-            return None
         if scene_pos is None:
             scene_pos = self.view.mapToScene(self.view.viewport().rect().center())
+        if scene is None or scene.read_only:
+            self._refuse("Cannot add here: a block's layers are read-only; ungroup the block to edit them", scene_pos)
+            return None
         network = scene.network
         params = None
         type_name = text
@@ -282,7 +296,7 @@ class EditorWidget(QWidget):
         try:
             node = network.create_node(type_name, position, params=params)
         except ParamError as error:
-            self.status_message.emit(f"Cannot add {text}: {error}")
+            self._refuse(f"Cannot add {text}: {error}", scene_pos)
             return None
         self.document.undo_stack.push(AddNodeCommand(self.document, scene.network_name, node))
         scene.select_nodes([node.id])
@@ -296,7 +310,8 @@ class EditorWidget(QWidget):
             ("copy", "&Copy", QKeySequence.StandardKey.Copy, "copy", self.copy),
             ("paste", "&Paste", QKeySequence.StandardKey.Paste, "paste", self.paste),
             ("duplicate", "D&uplicate", "Ctrl+D", "duplicate", self.duplicate),
-            ("delete", "&Delete", QKeySequence.StandardKey.Delete, "delete", self.delete_selection),
+            # Not the standard Delete: X11 binds it to Ctrl+D too, which duplicates here.
+            ("delete", "&Delete", "Del", "delete", self.delete_selection),
             ("select_all", "Select &All", QKeySequence.StandardKey.SelectAll, "select-all", self.select_all),
             ("group", "&Group into Block…", "Ctrl+G", "group", self.group_selection),
             ("ungroup", "U&ngroup Block", "Ctrl+Shift+G", "ungroup", self.ungroup_selection),
@@ -307,15 +322,10 @@ class EditorWidget(QWidget):
             ("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn, "zoom-in", self.view.zoom_in),
             ("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut, "zoom-out", self.view.zoom_out),
         ]
+        extra = {"zoom_in": ("Ctrl+=",), "delete": ("Backspace",)}
         for name, text, shortcut, icon, slot in specs:
             action = QAction(action_icon(icon), text, self)
-            keys = QKeySequence.keyBindings(shortcut) if isinstance(shortcut, QKeySequence.StandardKey) else []
-            keys = keys or [QKeySequence(shortcut)]
-            if name == "delete":
-                keys = [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)]
-            if name == "zoom_in":
-                keys.append(QKeySequence("Ctrl+="))
-            action.setShortcuts(keys)
+            action.setShortcuts(key_sequences(shortcut, *extra.get(name, ())))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
@@ -372,7 +382,7 @@ class EditorWidget(QWidget):
         scene = self.scene()
         ids = scene.selected_node_ids() if scene is not None else []
         if ids:
-            clipboard.put_on_clipboard(clipboard.copy_payload(scene.network, ids))
+            clipboard.put_on_clipboard(fragments.copy_payload(scene.network, ids))
             self._paste_count = 0
             self.status_message.emit(f"Copied {len(ids)} node(s)")
 
@@ -395,15 +405,15 @@ class EditorWidget(QWidget):
     def duplicate(self) -> None:
         scene = self._editable_scene()
         if scene is not None and scene.selected_node_ids():
-            self._insert(clipboard.copy_payload(scene.network, scene.selected_node_ids()), PASTE_OFFSET, "Duplicate")
+            self._insert(fragments.copy_payload(scene.network, scene.selected_node_ids()), PASTE_OFFSET, "Duplicate")
 
     def _insert(self, payload: dict, offset: float, verb: str) -> None:
         scene = self._editable_scene()
         if scene is None:
             return
         try:
-            nodes, edges = clipboard.materialize(scene.network, payload, (offset, offset), self.document.project.blocks)
-        except clipboard.PasteError as error:
+            nodes, edges = fragments.materialize(scene.network, payload, (offset, offset), self.document.project.blocks)
+        except fragments.PasteError as error:
             self.status_message.emit(f"Cannot paste: {error}")
             return
         self.document.undo_stack.push(PasteCommand(self.document, scene.network_name, nodes, edges, verb))
@@ -471,8 +481,12 @@ class EditorWidget(QWidget):
         scene = self._editable_scene()
         if scene is None or not scene.nodes:
             return
-        self.document.undo_stack.push(AutoLayoutCommand(self.document, scene.network_name, direction))
+        sizes = None
+        if direction == scene.flow:  # cards change height with the flow: else the layout's estimates
+            sizes = {node_id: (item.card_rect().width(), item.height) for node_id, item in scene.nodes.items()}
+        self.document.undo_stack.push(AutoLayoutCommand(self.document, scene.network_name, direction, sizes=sizes))
         self.view.fit_view()
+        QTimer.singleShot(0, self.view, self.view.fit_view)  # again once the ports follow the new flow
 
     # -- export -----------------------------------------------------------------------
     def export_image(self, path) -> None:

@@ -22,14 +22,11 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QScroll
 from app.canvas.style import current_palette
 from app.commands import RenameNodeCommand, ReplaceNodeTypeCommand, SetParamCommand
 from app.param_fields import ParamField, make_field
+from graph.events import NetworkEvent, NodeRemoved, NodeRenamed, ParamChanged
 from graph.network import Node, is_valid_name
 from graph.params import ParamError
 from graph.registry import BLOCK_TYPE, categories, get_spec
 from graph.shapes import format_shape
-
-# What "auto" means for common parameters, so switching auto off keeps the inferred value.
-_AUTO_FROM_LAST_DIM = ("in_features", "input_size")
-_AUTO_FROM_FIRST_DIM = ("in_channels", "num_features")
 
 
 def _escape(text: str) -> str:
@@ -155,18 +152,13 @@ class InspectorWidget(QWidget):
         return [s.type for s in categories().get(spec.category, [])]
 
     def _guess(self, node: Node, name: str) -> Any:
-        """The value an auto parameter stands for now, from the node's input shape."""
+        """The value an auto parameter stands for now (the spec says), so switching auto off keeps it."""
         report = self.document.report
         result = report.nodes.get(node.id) if report is not None else None
-        shapes = result.inputs.get("x") if result is not None else None
-        shape = shapes[0] if shapes else None
-        if not shape:
-            return None
-        if name in _AUTO_FROM_LAST_DIM:
-            return shape[-1]
-        if name in _AUTO_FROM_FIRST_DIM:
-            return shape[0]
-        return None
+        spec = get_spec(node.type)
+        if result is None or spec is None or not result.outputs:
+            return None  # the shape rule has not accepted the inputs: there is nothing to stand for
+        return spec.auto_values(result.inputs, result.params).get(name)
 
     # -- edits --------------------------------------------------------------------------
     def _show_message(self, text: str) -> None:
@@ -235,20 +227,20 @@ class InspectorWidget(QWidget):
         self.set_selection([node.id])
 
     # -- following the model ---------------------------------------------------------------
-    def _on_model_changed(self, network: str, event: str, payload: dict) -> None:
+    def _on_model_changed(self, network: str, event: NetworkEvent) -> None:
         if network != self.document.current_network or not self.node_ids:
             return
-        node = payload.get("node")
-        if event == "node_removed" and node is not None and node.id in self.node_ids:
-            self.set_selection([i for i in self.node_ids if i != node.id])
-        elif event == "param_changed" and node is not None and node.id == self._single_id():
-            field = self.fields.get(payload["name"])
-            if field is not None:
-                field.set_value(payload["value"], self._guess(node, payload["name"]))
-        elif event == "node_renamed" and node is not None and node.id == self._single_id():
-            if self.name_edit is not None:
-                self.name_edit.setText(node.name)
-            self._refresh_title()
+        match event:
+            case NodeRemoved(node=node) if node.id in self.node_ids:
+                self.set_selection([i for i in self.node_ids if i != node.id])
+            case ParamChanged(node=node, name=name, value=value) if node.id == self._single_id():
+                field = self.fields.get(name)
+                if field is not None:
+                    field.set_value(value, self._guess(node, name))
+            case NodeRenamed(node=node) if node.id == self._single_id():
+                if self.name_edit is not None:
+                    self.name_edit.setText(node.name)
+                self._refresh_title()
 
     def _single_id(self) -> str | None:
         return self.node_ids[0] if len(self.node_ids) == 1 else None

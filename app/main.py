@@ -19,11 +19,9 @@ from PySide6.QtWidgets import QApplication
 from app.files import APPLICATION, ORGANIZATION, settings
 from app.main_window import DEFAULT_SIZE, MainWindow
 from app.themes import apply_theme
-from graph.params import ParamError
-from graph.presets import PRESETS, PresetError, build_preset
+from graph.presets import build_preset_with_settings, split_settings
 from graph.project import Project
 from graph.project_io import load_project
-from graph.training_config import TRAINING_PARAM_BY_NAME, coerce_training_value
 
 DEFAULT_PRESET = "lenet5"
 SETTLE_MS = 600  # time for debounced views (code, plots) to draw before a screenshot
@@ -44,24 +42,12 @@ def initial_project(
             (`graph.presets.PresetError` is one).
     """
     options = dict(options or {})
-    if project_path is not None:
-        project, path = load_project(project_path), Path(project_path)
-        preset_options: dict[str, Any] = {}
-    else:
-        name = preset or DEFAULT_PRESET
-        if name not in PRESETS:
-            raise PresetError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
-        known = {param.name for param in PRESETS[name].options}
-        preset_options = {k: v for k, v in options.items() if k in known}
-        project, path = build_preset(name, preset_options), None
-    for key, value in options.items():
-        if key in preset_options:
-            continue
-        if key not in TRAINING_PARAM_BY_NAME:
-            where = "a training setting" if project_path is not None else f"an option of {name} nor a training setting"
-            raise ParamError(f"unknown setting {key!r}: not {where}")
-        project.training[key] = coerce_training_value(key, value)
-    return project, path
+    if project_path is None:
+        return build_preset_with_settings(preset or DEFAULT_PRESET, options), None
+    project = load_project(project_path)
+    for key, value in split_settings(None, options)[1].items():
+        project.set_training(key, value)
+    return project, Path(project_path)
 
 
 def application() -> QApplication:
@@ -84,11 +70,11 @@ def settle(milliseconds: int) -> None:
 
 
 def take_screenshot(window: MainWindow, path: str | Path) -> bool:
-    """Lay the window out at its default size, let it paint, and save it as a PNG."""
+    """Lay the window out at its default size, let it paint, and save it as a PNG (the view a user opens to)."""
     window.resize(*DEFAULT_SIZE)
     window.show()
     settle(SETTLE_MS // 2)
-    window.fit_view()
+    window.editor.show_start()
     settle(SETTLE_MS // 2)
     return window.grab().save(str(path), "PNG")
 

@@ -10,6 +10,8 @@ for its thread; never write the project file).
 
 from __future__ import annotations
 
+import keyword
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import require_supported_qt
 from app.actions import build_actions
 from app.docks.code_view import CodeWidget
 from app.docks.problems import ProblemsWidget
@@ -45,8 +48,9 @@ from app.inspector import InspectorWidget
 from app.palette import PaletteWidget
 from app.preset_gallery import PresetGallery
 from app.themes import apply_theme, current_theme
-from backend.summary import model_params
 from graph.project import Project
+
+require_supported_qt()  # every window is made here: refuse a Qt that would crash this Python first
 
 LAYOUT_VERSION = 1
 DEFAULT_SIZE = (1600, 1000)
@@ -61,6 +65,19 @@ EXPORT_FILTERS = {
     "png": ("Export diagram as PNG", "PNG images (*.png)", ".png", "{name}.png"),
     "svg": ("Export diagram as SVG", "SVG images (*.svg)", ".svg", "{name}.svg"),
 }
+
+
+def module_stem(text: str) -> str:
+    """A file name stem that is also a Python module name: ``"ResNet-50"`` -> ``"resnet50"``.
+
+    Words (split at spaces and underscores) are lowered and keep only letters and
+    digits, then joined by ``_``; a leading digit or a keyword gets ``model`` added.
+    """
+    words = [re.sub(r"[^a-z0-9]", "", word) for word in re.split(r"[\s_]+", text.lower())]
+    stem = "_".join(word for word in words if word) or "model"
+    if stem[0].isdigit():
+        stem = f"model_{stem}"
+    return f"{stem}_model" if keyword.iskeyword(stem) else stem
 
 
 class MainWindow(QMainWindow):
@@ -86,6 +103,8 @@ class MainWindow(QMainWindow):
         if restore_layout:
             self.restore_layout()
         self.actions_by_name[f"theme_{current_theme()}"].setChecked(True)
+        self.actions_by_name["minimap"].setChecked(settings().value("canvas/minimap", True, type=bool))
+        self.toggle_minimap()
         self._refresh_all()
 
     # -- construction -------------------------------------------------------------------------
@@ -162,8 +181,8 @@ class MainWindow(QMainWindow):
     def _refresh_all(self) -> None:
         self.update_title()
         self._update_params()
-        # Let the canvas lay out its items before fitting them into view.
-        QTimer.singleShot(0, self.fit_view)
+        # Let the canvas lay out its items before choosing what to show.
+        QTimer.singleShot(0, self.editor.show_start)
 
     def _network_changed(self, _name: str) -> None:
         self._update_params()
@@ -180,14 +199,9 @@ class MainWindow(QMainWindow):
         if report is None or document.current_network not in document.project.networks:
             self.params_label.setText("")
             return
-        count = model_params(document.network, report)
-        text = f"{document.current_network}: {count:,} params"
+        text = f"{document.current_network}: {report.total_params:,} params"
         if len(document.project.networks) > 1:
-            total = sum(
-                model_params(network, document.reports[name])
-                for name, network in document.project.networks.items()
-                if name in document.reports
-            )
+            total = sum(report.total_params for report in document.reports.values())
             text += f" (project {total:,})"
         self.params_label.setText(text)
 
@@ -323,7 +337,9 @@ class MainWindow(QMainWindow):
     def export(self, kind: str) -> bool:
         """Ask for a path and export; every failure is a message box, never an exception."""
         title, file_filter, suffix, default = EXPORT_FILTERS[kind]
-        name = (self.document.project.name or "model").replace(" ", "_")
+        project = self.document.project
+        # One network: its name (``resnet50``); several: the project's (``gan``).
+        name = module_stem(next(iter(project.networks)) if len(project.networks) == 1 else project.name)
         folder = self.document.path.parent if self.document.path else Path.home()
         path, _ = QFileDialog.getSaveFileName(self, title, str(folder / default.format(name=name)), file_filter)
         if not path:
@@ -353,15 +369,18 @@ class MainWindow(QMainWindow):
         if kind == "weights":
             self.training.save_weights(path)
             return [path]
-        if kind == "python":
-            from backend.exporters.python_code import export_python as exporter
-        elif kind == "script":
-            from backend.exporters.script_export import export_script as exporter
-        elif kind == "onnx":
-            from backend.exporters.onnx_export import export_onnx as exporter
+        if kind == "script":
+            from backend.exporters.script_export import export_script
+
+            result = export_script(project, path)  # plans the training, which validates the project once
         else:
-            from backend.exporters.torchscript_export import export_torchscript as exporter
-        result = exporter(project, path)
+            if kind == "python":
+                from backend.exporters.python_code import export_python as exporter
+            elif kind == "onnx":
+                from backend.exporters.onnx_export import export_onnx as exporter
+            else:
+                from backend.exporters.torchscript_export import export_torchscript as exporter
+            result = exporter(project, path, reports=self.document.fresh_reports())
         if isinstance(result, list) and result:
             return [str(getattr(item, "path", item)) for item in result]
         return [path]
@@ -383,6 +402,12 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), name)
         settings().setValue("theme", name)
         self.actions_by_name[f"theme_{name}"].setChecked(True)
+
+    def toggle_minimap(self) -> None:
+        """Show or hide the canvas's minimap as the View menu's check says; remembered."""
+        shown = self.actions_by_name["minimap"].isChecked()
+        self.editor.view.set_minimap_enabled(shown)
+        settings().setValue("canvas/minimap", shown)
 
     def restore_layout(self) -> None:
         store = settings()

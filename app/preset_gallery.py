@@ -1,16 +1,28 @@
-"""File > New from Preset: a dialog listing every preset with its description and options.
+"""File > New from Preset: every preset with a picture of its drawing, its size and what it is for.
 
-The list is grouped by category; the right side shows the chosen preset's title,
-description and an options form generated from its typed `Param`s. Create builds
-the project with ``graph.presets.build_preset``; a refused combination of options is
-explained under the form and the dialog stays open.
+The list shows each preset's thumbnail (its networks as the canvas draws them,
+rendered by `app.canvas.export.render_picture`), its parameter count and a one-line
+description; beside it, the chosen preset's larger picture, description and an
+options form generated from its typed `Param`s. The picture and the count follow
+the options as they change. Create builds the project with
+``graph.presets.build_preset``; a refused combination of options is explained under
+the form and the dialog stays open.
+
+The dialog opens at once: the list starts with placeholders and the pictures are
+drawn afterwards, one step per event-loop turn (build and check a preset, make its
+scenes, paint them), the larger picture first, then the chosen preset's thumbnail.
+Pictures are cached for the session by preset and options, so the next opening shows
+them straight away.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,18 +32,70 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QSpinBox,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.canvas.export import render_picture
+from app.canvas.scene import CanvasScene
+from app.canvas.style import current_palette
+from app.document import Document
 from graph.params import Param, format_value
 from graph.presets import PRESETS, PresetError, build_preset, list_presets
 from graph.project import Project
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+THUMBNAIL = QSize(112, 112)
+PREVIEW = QSize(280, 420)
+OPTIONS_DEBOUNCE_MS = 250
+PREVIEW_JOB = ""  # the target of the drawing job for the larger picture (thumbnails: the preset's name)
+
+
+@dataclass
+class Picture:
+    """A preset (with some options) drawn: its picture and its parameter count."""
+
+    pixmap: QPixmap
+    params: int
+
+
+_pictures: dict[tuple, Picture] = {}
+
+
+def _key(name: str, options: dict[str, Any], size: QSize) -> tuple:
+    return name, tuple(sorted((k, str(v)) for k, v in options.items())), size.width(), size.height()
+
+
+def _drawing(name: str, options: dict[str, Any], size: QSize) -> Iterator[Picture | None]:
+    """Draw a preset in steps short enough for the event loop: build and check it, make its
+    scenes, paint them. Yields None between the steps, then the picture (which is cached).
+
+    Raises:
+        graph.presets.PresetError: the options do not build.
+    """
+    document = Document(build_preset(name, options))
+    scenes = []
+    try:
+        yield None
+        scenes = [CanvasScene(document, network) for network in document.project.networks]
+        yield None
+        params = sum(report.total_params for report in document.reports.values())
+        picture = _pictures[_key(name, options, size)] = Picture(render_picture(scenes, size), params)
+    finally:  # also when a drawing is dropped half way (the options changed)
+        for scene in scenes:
+            scene.detach()
+            scene.deleteLater()
+        document.deleteLater()
+    yield picture
+
+
+def one_line(description: str) -> str:
+    """The first sentence of a description."""
+    first, _, rest = description.partition(". ")
+    return first if rest else description.rstrip(".")
 
 
 def _option_editor(param: Param) -> QWidget:
@@ -65,42 +129,62 @@ def _editor_value(editor: QWidget) -> Any:
     return editor.text()
 
 
+def _changed_signal(editor: QWidget):
+    if isinstance(editor, QComboBox):
+        return editor.currentTextChanged
+    if isinstance(editor, QCheckBox):
+        return editor.toggled
+    if isinstance(editor, QSpinBox):
+        return editor.valueChanged
+    return editor.textChanged
+
+
+def _placeholder(size: QSize) -> QPixmap:
+    pixmap = QPixmap(size)
+    pixmap.fill(QColor(current_palette().background))
+    return pixmap
+
+
 class PresetGallery(QDialog):
     """Pick a preset and its options; after `accept`, `project` holds the built project."""
 
     def __init__(self, parent: QWidget | None = None, selected: str = "lenet5"):
         super().__init__(parent)
         self.setWindowTitle("New from preset")
-        self.resize(760, 460)
+        self.resize(1040, 660)
         self.project: Project | None = None
         self.editors: dict[str, QWidget] = {}
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.setMinimumWidth(220)
-        self.tree.setMaximumWidth(280)
-        categories: dict[str, QTreeWidgetItem] = {}
+        self.items: dict[str, QListWidgetItem] = {}
+        self.list = QListWidget()
+        self.list.setIconSize(THUMBNAIL)
+        self.list.setSpacing(3)
+        self.list.setUniformItemSizes(True)
+        self.list.setMinimumWidth(430)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )  # long lines are cut, not scrolled
+        placeholder = QIcon(_placeholder(THUMBNAIL))
         for preset in list_presets():
-            parent_item = categories.get(preset.category)
-            if parent_item is None:
-                parent_item = QTreeWidgetItem([preset.category])
-                parent_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                self.tree.addTopLevelItem(parent_item)
-                categories[preset.category] = parent_item
-            item = QTreeWidgetItem([preset.title])
-            item.setData(0, NAME_ROLE, preset.name)
-            item.setToolTip(0, preset.description)
-            parent_item.addChild(item)
-        self.tree.expandAll()
-        self.tree.currentItemChanged.connect(self._selection_changed)
-        self.tree.itemDoubleClicked.connect(lambda item, _c: self.accept() if item.data(0, NAME_ROLE) else None)
+            item = QListWidgetItem(placeholder, self._item_text(preset.name, None))
+            item.setData(NAME_ROLE, preset.name)
+            item.setToolTip(f"<b>{preset.title}</b> ({preset.category})<br>{preset.description}")
+            self.list.addItem(item)
+            self.items[preset.name] = item
+        self.list.currentItemChanged.connect(self._selection_changed)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
 
         self.title = QLabel()
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.title.setFont(font)
+        self.size_label = QLabel()
         self.description = QLabel()
         self.description.setWordWrap(True)
+        self.preview = QLabel()
+        self.preview.setFixedSize(PREVIEW)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.form_host = QWidget()
         self.form = QFormLayout(self.form_host)
         self.error = QLabel()
@@ -113,34 +197,107 @@ class PresetGallery(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+        options = QVBoxLayout()
+        options.addWidget(QLabel("<b>Options</b>"))
+        options.addWidget(self.form_host)
+        options.addStretch(1)
+        side = QHBoxLayout()
+        side.addWidget(self.preview)
+        side.addLayout(options, 1)
         details = QVBoxLayout()
         details.addWidget(self.title)
+        details.addWidget(self.size_label)
         details.addWidget(self.description)
         details.addSpacing(8)
-        details.addWidget(QLabel("<b>Options</b>"))
-        details.addWidget(self.form_host)
-        details.addStretch(1)
+        details.addLayout(side, 1)
         details.addWidget(self.error)
         details.addWidget(self.buttons)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.tree)
+        layout.addWidget(self.list)
         layout.addLayout(details, 1)
-        self.select(selected if selected in PRESETS else next(iter(PRESETS)))
 
+        self._options_timer = QTimer(self)
+        self._options_timer.setSingleShot(True)
+        self._options_timer.setInterval(OPTIONS_DEBOUNCE_MS)
+        self._options_timer.timeout.connect(self._show_picture)
+        # One drawing job (target, steps) advances one step per event-loop turn.
+        self._job: tuple[str, Iterator] | None = None
+        self._preview_job: Iterator | None = None
+        self._waiting: list[str] = []
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setInterval(0)
+        self._draw_timer.timeout.connect(self._draw_step)
+        for name in PRESETS:
+            cached = _pictures.get(_key(name, {}, THUMBNAIL))
+            if cached is not None:
+                self._show_thumbnail(name, cached)
+            else:
+                self._waiting.append(name)
+        self.select(selected if selected in PRESETS else next(iter(PRESETS)))
+        if self._waiting:
+            self._draw_timer.start()
+
+    # -- the list -----------------------------------------------------------------------
     @property
     def preset_name(self) -> str:
-        item = self.tree.currentItem()
-        return item.data(0, NAME_ROLE) if item is not None else ""
+        item = self.list.currentItem()
+        return item.data(NAME_ROLE) if item is not None else ""
 
     def select(self, name: str) -> None:
-        for index in range(self.tree.topLevelItemCount()):
-            category = self.tree.topLevelItem(index)
-            for child in range(category.childCount()):
-                item = category.child(child)
-                if item.data(0, NAME_ROLE) == name:
-                    self.tree.setCurrentItem(item)
-                    return
+        item = self.items.get(name)
+        if item is not None:
+            self.list.setCurrentItem(item)
 
+    def thumbnails_pending(self) -> int:
+        """How many thumbnails are still to be drawn."""
+        return len(self._waiting) + (self._job is not None and self._job[0] != PREVIEW_JOB)
+
+    @staticmethod
+    def _item_text(name: str, params: int | None) -> str:
+        preset = PRESETS[name]
+        size = f"{params:,} parameters" if params is not None else "counting parameters…"
+        return f"{preset.title}\n{size} · {preset.category}\n{one_line(preset.description)}"
+
+    def _show_thumbnail(self, name: str, picture: Picture) -> None:
+        item = self.items[name]
+        item.setIcon(QIcon(picture.pixmap))
+        item.setText(self._item_text(name, picture.params))
+
+    def _draw_step(self) -> None:
+        """One step of one drawing: the larger picture first, then the chosen preset's thumbnail."""
+        if self._job is None:
+            if self._preview_job is not None:
+                self._job, self._preview_job = (PREVIEW_JOB, self._preview_job), None
+            elif self._waiting:
+                name = self.preset_name if self.preset_name in self._waiting else self._waiting[0]
+                self._waiting.remove(name)
+                self._job = (name, _drawing(name, {}, THUMBNAIL))
+            else:
+                self._draw_timer.stop()
+                return
+        target, steps = self._job
+        try:
+            picture = next(steps)
+        except PresetError as error:
+            self._job = None
+            self._refused(target, str(error))
+            return
+        if picture is not None:
+            self._job = None
+            if target == PREVIEW_JOB:
+                self._show_preview(picture)
+            else:
+                self._show_thumbnail(target, picture)
+
+    def _refused(self, target: str, message: str) -> None:
+        if target == PREVIEW_JOB:
+            self.size_label.setText("")
+            self.error.setText(message)
+            self.error.show()
+        else:  # a preset's defaults always build; say so if one does not
+            self.items[target].setText(f"{PRESETS[target].title}\ncannot be built: {message}")
+
+    # -- the chosen preset ----------------------------------------------------------------
     def set_option(self, name: str, value: Any) -> None:
         """Set one option's editor (used by tests and by callers that preselect options)."""
         editor = self.editors[name]
@@ -156,8 +313,8 @@ class PresetGallery(QDialog):
     def options(self) -> dict[str, Any]:
         return {name: _editor_value(editor) for name, editor in self.editors.items()}
 
-    def _selection_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
-        name = current.data(0, NAME_ROLE) if current is not None else None
+    def _selection_changed(self, current: QListWidgetItem | None, _previous) -> None:
+        name = current.data(NAME_ROLE) if current is not None else None
         self.create_button.setEnabled(bool(name))
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -171,10 +328,36 @@ class PresetGallery(QDialog):
         for param in preset.options:
             editor = _option_editor(param)
             editor.setToolTip(param.doc)
+            _changed_signal(editor).connect(self._options_timer.start)
             self.form.addRow(param.title, editor)
             self.editors[param.name] = editor
         if not preset.options:
             self.form.addRow(QLabel("This preset has no options."))
+        self.size_label.setText("")
+        self.preview.setPixmap(_placeholder(PREVIEW))
+        self._options_timer.start(0)  # the picture right after this turn: the selection shows first
+
+    def _show_picture(self) -> None:
+        """Draw the chosen preset with the options as they are now (a job), or say why it does not build."""
+        self._options_timer.setInterval(OPTIONS_DEBOUNCE_MS)
+        name = self.preset_name
+        if not name:
+            return
+        if self._job is not None and self._job[0] == PREVIEW_JOB:
+            self._job = None  # a picture of options no longer chosen
+        options = self.options()
+        cached = _pictures.get(_key(name, options, PREVIEW))
+        if cached is not None:
+            self._preview_job = None
+            self._show_preview(cached)
+            return
+        self._preview_job = _drawing(name, options, PREVIEW)
+        self._draw_timer.start()
+
+    def _show_preview(self, picture: Picture) -> None:
+        self.error.hide()
+        self.size_label.setText(f"{picture.params:,} parameters")
+        self.preview.setPixmap(picture.pixmap)
 
     def accept(self) -> None:
         name = self.preset_name

@@ -41,13 +41,6 @@ def class_name_for(name: str) -> str:
 
 
 @dataclass
-class _ClassText:
-    name: str
-    lines: list[str]
-    comments: list[str | None]
-
-
-@dataclass
 class _Namespace:
     """Unique variable names for forward (node names first, then port-suffixed)."""
 
@@ -68,7 +61,6 @@ class _Generator:
         self.blocks = project.blocks
         self.block_classes: dict[str, list[tuple[list[str], list[list[str | None]], str]]] = {}
         self.class_order: list[str] = []
-        self.class_texts: dict[str, str] = {}
         self.imports: set[tuple[str, str, str]] = set()  # (folder, module, name) the layers used need
 
     # -- one network body, shared by networks and blocks ------------------------------------
@@ -246,8 +238,14 @@ class GeneratedModule:
     class_names: dict[str, str]
 
 
-def generate(project: Project, networks: list[str] | None = None) -> GeneratedModule:
+def generate(
+    project: Project, networks: list[str] | None = None, reports: dict[str, NetworkReport] | None = None
+) -> GeneratedModule:
     """Python source for the chosen networks of `project` (all by default).
+
+    Args:
+        reports: validation reports by network name when the caller already has them
+            (a network without one is validated here).
 
     Raises:
         CodegenError: a network has errors; the message lists them as the CLI prints them.
@@ -259,7 +257,7 @@ def generate(project: Project, networks: list[str] | None = None) -> GeneratedMo
     taken = set(project.blocks)
     for name in selected:
         network = project.networks[name]
-        report = validate_network(network, project.blocks)
+        report = (reports or {}).get(name) or validate_network(network, project.blocks)
         if report.errors:
             raise CodegenError("\n".join(p.line() for p in report.errors))
         class_name = class_name_for(name)

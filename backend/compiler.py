@@ -23,8 +23,6 @@ from graph.validation import NetworkReport, validate_network
 _counter = itertools.count(1)
 _loaded: list[str] = []
 MAX_LOADED_MODULES = 32
-_loaded: list[str] = []
-MAX_LOADED_MODULES = 32
 DEFAULT_SEQUENCE_LENGTH = 16
 
 
@@ -45,9 +43,15 @@ def load_source(source: str, label: str = "model") -> types.ModuleType:
     return module
 
 
-def build_models(project: Project, networks: list[str] | None = None) -> tuple[dict[str, nn.Module], GeneratedModule]:
-    """Instantiate one ``nn.Module`` per network from the generated source."""
-    generated = generate(project, networks)
+def build_models(
+    project: Project, networks: list[str] | None = None, reports: dict[str, NetworkReport] | None = None
+) -> tuple[dict[str, nn.Module], GeneratedModule]:
+    """Instantiate one ``nn.Module`` per network from the generated source.
+
+    Args:
+        reports: validation reports by network name, reused instead of validating again.
+    """
+    generated = generate(project, networks, reports)
     module = load_source(generated.source, (project.name or "model").replace(" ", "_")[:40])
     models = {name: getattr(module, class_name)() for name, class_name in generated.class_names.items()}
     return models, generated

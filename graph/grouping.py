@@ -3,8 +3,8 @@
 Both edits are split into a pure *plan* (computed from the project, changing
 nothing, refusing with a `GroupingError` that says why) and *apply* / *undo*
 functions that change the project only through `Network` methods (`add_node`,
-`remove_node`, `connect`, `disconnect`) and `Project.add_block` / removing that
-block, so the editor's undo command is a thin wrapper and the canvas follows
+`remove_node`, `connect`, `disconnect`) and `Project.add_block` /
+`Project.remove_block`, so the editor's undo command is a thin wrapper and the canvas follows
 through the model's listeners.
 
 Grouping makes a `BlockDefinition` whose body holds copies of the selected nodes,
@@ -124,7 +124,7 @@ def plan_group(project: Project, network_name: str, node_ids, block_name: str) -
 
     input_keys = list(dict.fromkeys((e.src, e.src_port) for e in entering))
     output_keys = list(dict.fromkeys((e.src, e.src_port) for e in leaving))
-    fresh = iter(_fresh_ids(network, len(input_keys) + len(output_keys) + 1))
+    fresh = iter(network.new_ids(len(input_keys) + len(output_keys) + 1))
     body, input_ids, output_ids = _group_body(
         project, network, block_name, nodes, edges, input_keys, output_keys, fresh
     )
@@ -137,7 +137,7 @@ def plan_group(project: Project, network_name: str, node_ids, block_name: str) -
     instance = Node(
         next(fresh),
         BLOCK_TYPE,
-        _fresh_name(network, set(), _snake(block_name), ""),
+        network.fresh_name(_snake(block_name)),
         {"block": block_name},
         (sum(xs) / len(xs), sum(ys) / len(ys)),
     )
@@ -178,14 +178,14 @@ def _group_body(
         source = network.nodes[src]
         shape = report.nodes[src].outputs.get(src_port) if src in report.nodes else None
         dtype = "int64" if source.type == "Input" and source.params.get("dtype") == "int64" else "float32"
-        name = _port_name(taken, network, source, src_port, plain=True)
+        name = body.fresh_name(_port_name(network, source, src_port, plain=True), taken)
         params = {"shape": tuple(shape or (1,)), "dtype": dtype}
         input_ids[(src, src_port)] = body.add_node(Node(next(fresh), "Input", name, params)).id
     for _, node in nodes:
         body.add_node(node.copy())
     output_ids: dict[tuple[str, str], str] = {}
     for src, src_port in output_keys:
-        name = _port_name(taken, network, network.nodes[src], src_port, plain=False)
+        name = body.fresh_name(_port_name(network, network.nodes[src], src_port, plain=False), taken)
         output_ids[(src, src_port)] = body.add_node(Node(next(fresh), "Output", name, {})).id
     try:
         # Body edges in the network's order, so variadic ports (Concat) keep their order.
@@ -220,7 +220,7 @@ def undo_group(project: Project, plan: GroupPlan) -> None:
     for index, node in plan.nodes:
         network.add_node(node, index=index)
     _restore_edges(network, plan.edges, project.blocks)
-    del project.blocks[plan.definition.name]
+    project.remove_block(plan.definition.name)
 
 
 # -- ungrouping ---------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def plan_ungroup(project: Project, network_name: str, node_id: str) -> UngroupPl
         raise GroupingError(f"'{instance.name}': {error}") from None
 
     layers = [node for node in body.nodes.values() if node.type not in IO_TYPES]
-    new_ids = dict(zip((n.id for n in layers), _fresh_ids(network, len(layers)), strict=True))
+    new_ids = dict(zip((n.id for n in layers), network.new_ids(len(layers)), strict=True))
     taken: set[str] = set()
     copies: list[Node] = []
     xs = [node.position[0] for node in layers] or [0.0]
@@ -255,7 +255,7 @@ def plan_ungroup(project: Project, network_name: str, node_id: str) -> UngroupPl
     centre = (sum(xs) / len(xs), sum(ys) / len(ys))
     for node in layers:
         params = {key: _resolve(value, values, instance, node) for key, value in node.params.items()}
-        name = _fresh_name(network, taken, node.name, instance.name)
+        name = network.fresh_name(node.name, taken, prefix=instance.name)
         position = (
             instance.position[0] + node.position[0] - centre[0],
             instance.position[1] + node.position[1] - centre[1],
@@ -371,46 +371,16 @@ def _reach(start: set[str], neighbours: dict[str, list[str]], inside: set[str]) 
     return seen
 
 
-def _port_name(taken: set[str], network: Network, node: Node, port: str, plain: bool) -> str:
-    """A block port name from a node: ``pool1`` (Inputs) or ``relu2_out`` (Outputs); added to `taken`."""
+def _port_name(network: Network, node: Node, port: str, plain: bool) -> str:
+    """The name a block port would take from a node: ``pool1`` (Inputs) or ``relu2_out`` (Outputs)."""
     outputs = network.ports_of(node)[1]
-    wanted = node.name if plain and len(outputs) <= 1 else f"{node.name}_{port}"
-    name, index = wanted, 2
-    while name in taken or not is_valid_name(name):
-        name = f"{wanted[:56]}_{index}"
-        index += 1
-    taken.add(name)
-    return name
+    return node.name if plain and len(outputs) <= 1 else f"{node.name}_{port}"
 
 
 def _snake(name: str) -> str:
     """``ConvStage`` -> ``conv_stage``, ``VGGStage`` -> ``vgg_stage``: a block's instance name."""
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
-def _fresh_ids(network: Network, count: int) -> list[str]:
-    ids, index = [], 1
-    while len(ids) < count:
-        candidate = f"n{index}"
-        if candidate not in network.nodes:
-            ids.append(candidate)
-        index += 1
-    return ids
-
-
-def _fresh_name(network: Network, taken: set[str], name: str, prefix: str) -> str:
-    """`name` if free, else ``<prefix>_<name>``, else a numbered name; recorded in `taken`."""
-    used = taken | {n.name for n in network.nodes.values()}
-    for candidate in (name, f"{prefix}_{name}" if prefix else ""):
-        if candidate and is_valid_name(candidate) and candidate not in used:
-            taken.add(candidate)
-            return candidate
-    stem, index = name.rstrip("0123456789") or "layer", 1
-    while f"{stem}{index}" in used or not is_valid_name(f"{stem}{index}"):
-        index += 1
-    taken.add(f"{stem}{index}")
-    return f"{stem}{index}"
 
 
 def _resolve(value, values: dict, instance: Node, node: Node):

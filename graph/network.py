@@ -2,10 +2,12 @@
 
 A `Network` is a directed graph of `Node`s joined by `Edge`s from an output port to
 an input port. It is the single source of truth for a drawing: the canvas mirrors it
-through listener callbacks and never the reverse. Every mutation is one method
-(`add_node`, `remove_node`, `connect`, `disconnect`, `set_param`, `move_node`,
-`rename_node`), each reversible by another, so the editor's undo commands stay
-one-liners.
+through listeners, which get one typed event (``graph/events.py``) per change, and
+never the reverse. Every mutation is one method (`add_node`, `remove_node`,
+`connect`, `disconnect`, `set_param`, `move_node`, `rename_node`), each reversible by
+another, so the reversible edits of ``graph/edits.py`` stay small. The network is
+also the one place that hands out node ids and names (`new_ids`, `unique_name`,
+`fresh_name`).
 
 Invariants: node ids and names are unique within a network; names are Python
 identifiers (they become attribute and variable names in generated code); edges
@@ -17,16 +19,25 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from graph.params import ParamError, Ref
+from graph.events import (
+    EdgeAdded,
+    EdgeRemoved,
+    NetworkEvent,
+    NetworkListener,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRenamed,
+    ParamChanged,
+)
+from graph.params import ParamError
 from graph.registry import BLOCK_TYPE, get_spec
-
-Listener = Callable[[str, dict], None]
 
 RESERVED_NAMES = frozenset(
     {"self", "torch", "nn", "F", "super", "forward", "x", "input", "type", "id", "len", "range", "list", "dict"}
@@ -100,7 +111,7 @@ class Network:
         self.name = name
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
-        self._listeners: list[Listener] = []
+        self._listeners: list[NetworkListener] = []
         self._graph: nx.MultiDiGraph | None = None
         self._next_id = 1
         self.blocks: dict = {}  # the project's block definitions, shared (set by Project)
@@ -109,46 +120,49 @@ class Network:
         self._incoming_size = 0
         self._graph_size = (0, 0)
         self._next_suffix: dict[str, int] = {}  # hint only: unique_name still checks every candidate
+        # _next_id is a hint too: new_ids checks every candidate against the nodes
 
     # -- listeners -----------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> None:
+    def subscribe(self, listener: NetworkListener) -> None:
+        """Call `listener` with one `graph.events` event after every change."""
         self._listeners.append(listener)
 
-    def unsubscribe(self, listener: Listener) -> None:
+    def unsubscribe(self, listener: NetworkListener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _emit(self, event: str, **payload: Any) -> None:
-        self._sync_indexes(event, payload)
+    def _emit(self, event: NetworkEvent) -> None:
+        self._sync_indexes(event)
         for listener in list(self._listeners):
-            listener(event, payload)
+            listener(event)
 
-    def _sync_indexes(self, event: str, payload: dict) -> None:
+    def _sync_indexes(self, event: NetworkEvent) -> None:
         """Keep the networkx view and lookup tables in step with one change (O(1) each)."""
         names = self._name_index
-        if names is not None:
-            if event == "node_added":
-                names[payload["node"].name] = payload["node"]
-            elif event == "node_removed":
-                names.pop(payload["node"].name, None)
-            elif event == "node_renamed":
-                names.pop(payload["old"], None)
-                names[payload["node"].name] = payload["node"]
         graph = self._graph
-        if event == "edge_added":
-            edge = payload["edge"]
-            self._incoming = None
-            if graph is not None:
-                graph.add_edge(edge.src, edge.dst, key=edge.key, edge=edge)
-        elif event == "edge_removed":
-            edge = payload["edge"]
-            self._incoming = None
-            if graph is not None and graph.has_edge(edge.src, edge.dst, edge.key):
-                graph.remove_edge(edge.src, edge.dst, key=edge.key)
-        elif event == "node_added" and graph is not None:
-            graph.add_node(payload["node"].id)
-        elif event == "node_removed" and graph is not None and payload["node"].id in graph:
-            graph.remove_node(payload["node"].id)
+        match event:
+            case NodeAdded(node=node):
+                if names is not None:
+                    names[node.name] = node
+                if graph is not None:
+                    graph.add_node(node.id)
+            case NodeRemoved(node=node):
+                if names is not None:
+                    names.pop(node.name, None)
+                if graph is not None and node.id in graph:
+                    graph.remove_node(node.id)
+            case NodeRenamed(node=node, old=old):
+                if names is not None:
+                    names.pop(old, None)
+                    names[node.name] = node
+            case EdgeAdded(edge=edge):
+                self._incoming = None
+                if graph is not None:
+                    graph.add_edge(edge.src, edge.dst, key=edge.key, edge=edge)
+            case EdgeRemoved(edge=edge):
+                self._incoming = None
+                if graph is not None and graph.has_edge(edge.src, edge.dst, edge.key):
+                    graph.remove_edge(edge.src, edge.dst, key=edge.key)
         if graph is not None:
             self._graph_size = (len(self.nodes), len(self.edges))
 
@@ -195,23 +209,48 @@ class Network:
     def edges_from(self, node_id: str, port: str | None = None) -> list[Edge]:
         return [e for e in self.edges if e.src == node_id and (port is None or e.src_port == port)]
 
-    def new_id(self) -> str:
+    # -- ids and names: handed out here only -------------------------------------------
+    def new_ids(self, count: int) -> list[str]:
+        """`count` distinct ids that no node of this network has (each is free until a node takes it)."""
         while f"n{self._next_id}" in self.nodes:
             self._next_id += 1
-        return f"n{self._next_id}"
+        ids, index = [], self._next_id
+        while len(ids) < count:
+            if f"n{index}" not in self.nodes:
+                ids.append(f"n{index}")
+            index += 1
+        return ids
 
-    def unique_name(self, base: str) -> str:
-        """`base` made into a fresh identifier: ``conv`` -> ``conv1``, ``conv2``..."""
+    def new_id(self) -> str:
+        return self.new_ids(1)[0]
+
+    def unique_name(self, base: str, taken: Collection[str] = ()) -> str:
+        """`base` made into a fresh identifier: ``conv`` -> ``conv1``, ``conv2``... (avoiding `taken` too)."""
         stem = re.sub(r"\W+", "_", base.strip()).strip("_").lower() or "layer"
         if stem[0].isdigit():
             stem = "l" + stem
         stem = re.sub(r"\d+$", "", stem) or stem
         names = self._names()
         index = self._next_suffix.get(stem, 1)
-        while f"{stem}{index}" in names or not is_valid_name(f"{stem}{index}"):
+        while f"{stem}{index}" in names or f"{stem}{index}" in taken or not is_valid_name(f"{stem}{index}"):
             index += 1
         self._next_suffix[stem] = index
         return f"{stem}{index}"
+
+    def fresh_name(self, wanted: str, taken: set[str] | None = None, prefix: str = "") -> str:
+        """`wanted` itself when usable and free, else ``<prefix>_<wanted>``, else a numbered name.
+
+        "Free" means no node of this network has it and it is not in `taken`, the names
+        already given to nodes that are not added yet; the name returned is added to it.
+        """
+        taken = set() if taken is None else taken
+        for candidate in (wanted, f"{prefix}_{wanted}" if prefix else ""):
+            if is_valid_name(candidate) and candidate not in taken and self.node_by_name(candidate) is None:
+                taken.add(candidate)
+                return candidate
+        name = self.unique_name(wanted if isinstance(wanted, str) else "layer", taken)
+        taken.add(name)
+        return name
 
     def input_nodes(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.type == "Input"]
@@ -297,10 +336,10 @@ class Network:
             self.nodes.clear()
             self.nodes.update(items)
             self._graph = None  # node order decides ties in topological order: rebuild in the new order
-        self._emit("node_added", node=node)
+        self._emit(NodeAdded(node))
         for edge in edges or []:
             self.edges.append(edge)
-            self._emit("edge_added", edge=edge)
+            self._emit(EdgeAdded(edge))
         return node
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
@@ -309,9 +348,9 @@ class Network:
         removed = [e for e in self.edges if node_id in (e.src, e.dst)]
         for edge in removed:
             self.edges.remove(edge)
-            self._emit("edge_removed", edge=edge)
+            self._emit(EdgeRemoved(edge))
         del self.nodes[node_id]
-        self._emit("node_removed", node=node)
+        self._emit(NodeRemoved(node))
         return node, removed
 
     def connect(self, edge: Edge, blocks: dict | None = None, index: int | None = None) -> Edge:
@@ -320,14 +359,14 @@ class Network:
             self.edges.append(edge)
         else:
             self.edges.insert(index, edge)
-        self._emit("edge_added", edge=edge)
+        self._emit(EdgeAdded(edge))
         return edge
 
     def disconnect(self, edge: Edge) -> int:
         """Remove `edge`; returns its index so undo can put it back in order."""
         index = self.edges.index(edge)
         del self.edges[index]
-        self._emit("edge_removed", edge=edge)
+        self._emit(EdgeRemoved(edge))
         return index
 
     def set_param(self, node_id: str, name: str, value: Any) -> Any:
@@ -335,14 +374,14 @@ class Network:
         node = self.nodes[node_id]
         old = node.params.get(name)
         node.params[name] = value
-        self._emit("param_changed", node=node, name=name, old=old, value=value)
+        self._emit(ParamChanged(node, name, old, value))
         return old
 
     def move_node(self, node_id: str, position: tuple[float, float]) -> tuple[float, float]:
         node = self.nodes[node_id]
         old = node.position
         node.position = (float(position[0]), float(position[1]))
-        self._emit("node_moved", node=node, old=old)
+        self._emit(NodeMoved(node, old))
         return old
 
     def rename_node(self, node_id: str, name: str) -> str:
@@ -354,7 +393,7 @@ class Network:
         node = self.nodes[node_id]
         old = node.name
         node.name = name
-        self._emit("node_renamed", node=node, old=old)
+        self._emit(NodeRenamed(node, old))
         return old
 
     def create_node(
@@ -426,7 +465,3 @@ def coerce_node_params(node: Node, blocks: dict | None = None) -> dict[str, Any]
         value = node.params.get(param.name, param.default)
         result[param.name] = param.coerce(value)
     return result
-
-
-def refs_in(params: dict[str, Any]) -> set[str]:
-    return {v.name for v in params.values() if isinstance(v, Ref)}

@@ -3,6 +3,10 @@
 A GAN project holds two networks (``generator``, ``discriminator``); most hold one.
 Block definitions live at project level so every network can use them; a block
 instance is a node of type ``Block`` whose ``block`` parameter names its definition.
+
+After loading or building, the project changes only through its methods
+(`set_training`, `add_block`, `remove_block`) and its networks' methods; each
+tells the project's listeners with one `graph.events` event.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.events import BlockAdded, BlockRemoved, ProjectEvent, ProjectListener, TrainingChanged
 from graph.network import Network
 from graph.params import Param
-from graph.training_config import default_training_config
+from graph.training_config import coerce_training_value, default_training_config
 
 
 @dataclass
@@ -45,6 +50,33 @@ class Project:
     name: str = "untitled"
     description: str = ""
     preset: str = ""
+    _listeners: list[ProjectListener] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    # -- listeners -----------------------------------------------------------------
+    def subscribe(self, listener: ProjectListener) -> None:
+        """Call `listener` with one `graph.events` event after every change of the project itself."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: ProjectListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: ProjectEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # -- changes ---------------------------------------------------------------------
+    def set_training(self, name: str, value: Any) -> Any:
+        """Change one training setting; returns its old value (to undo with).
+
+        Raises:
+            graph.params.ParamError: an unknown setting or a value it refuses (nothing changes).
+        """
+        value = coerce_training_value(name, value)
+        old = self.training.get(name)
+        self.training[name] = value
+        self._emit(TrainingChanged(name, old, value))
+        return old
 
     def add_network(self, network: Network) -> Network:
         if network.name in self.networks:
@@ -54,8 +86,17 @@ class Project:
         return network
 
     def add_block(self, definition: BlockDefinition) -> BlockDefinition:
+        if definition.name in self.blocks:
+            raise ValueError(f"a block named {definition.name!r} already exists")
         definition.body.blocks = self.blocks
         self.blocks[definition.name] = definition
+        self._emit(BlockAdded(definition))
+        return definition
+
+    def remove_block(self, name: str) -> BlockDefinition:
+        """Drop a block definition (undo of a grouping); returns it."""
+        definition = self.blocks.pop(name)
+        self._emit(BlockRemoved(definition))
         return definition
 
     def __post_init__(self) -> None:

@@ -1,6 +1,8 @@
 """Project files: JSON in, JSON out, and nothing in between trusted.
 
 Format: UTF-8 JSON with ``"format": "netcanvas"`` and an integer ``"version"``.
+This module is the one codec of nodes and edges (`node_to_dict`, `node_from_dict`,
+`edge_to_dict`, `edge_from_dict`); copied nodes on the clipboard use it too.
 Older versions are migrated on load (`MIGRATIONS`). Loading parses into plain
 dicts, checks every field (types, sizes, nesting, names, known layer types,
 parameter values) and raises one `ProjectFileError` that names the field, e.g.
@@ -17,6 +19,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import networkx as nx
 
 from graph.network import Edge, Network, Node, coerce_node_params, is_valid_name
 from graph.params import KINDS, Param, ParamError, to_json_value
@@ -41,19 +45,25 @@ class ProjectFileError(ValueError):
 
 
 # -- saving ---------------------------------------------------------------------------------------
+def node_to_dict(node: Node) -> dict[str, Any]:
+    """One node as the file holds it (the clipboard uses the same form)."""
+    return {
+        "id": node.id,
+        "type": node.type,
+        "name": node.name,
+        "params": {k: to_json_value(v) for k, v in node.params.items()},
+        "position": [round(node.position[0], 2), round(node.position[1], 2)],
+    }
+
+
+def edge_to_dict(edge: Edge) -> dict[str, str]:
+    return {"src": edge.src, "src_port": edge.src_port, "dst": edge.dst, "dst_port": edge.dst_port}
+
+
 def network_to_dict(network: Network) -> dict[str, Any]:
     return {
-        "nodes": [
-            {
-                "id": node.id,
-                "type": node.type,
-                "name": node.name,
-                "params": {k: to_json_value(v) for k, v in node.params.items()},
-                "position": [round(node.position[0], 2), round(node.position[1], 2)],
-            }
-            for node in network.nodes.values()
-        ],
-        "edges": [{"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port} for e in network.edges],
+        "nodes": [node_to_dict(node) for node in network.nodes.values()],
+        "edges": [edge_to_dict(edge) for edge in network.edges],
     }
 
 
@@ -149,7 +159,7 @@ def loads(raw: bytes | str) -> Project:
     except RecursionError:
         raise ProjectFileError("nested too deeply to be a project file") from None
     except json.JSONDecodeError as error:
-        raise ProjectFileError(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+        raise ProjectFileError(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
     except ValueError as error:
         raise ProjectFileError(str(error)) from None
     _check_depth(data)
@@ -321,7 +331,7 @@ def _network_from_dict(data: Any, field: str, name: str, blocks: dict, with_edge
     network.blocks = blocks
     names: set[str] = set()
     for index, raw in enumerate(nodes):
-        node = _node_from_dict(raw, f"{field}.nodes[{index}]", blocks)
+        node = node_from_dict(raw, f"{field}.nodes[{index}]", blocks)
         if node.id in network.nodes:
             raise ProjectFileError(f"{field}.nodes[{index}].id: '{node.id}' is used twice")
         if node.name in names:
@@ -338,9 +348,7 @@ def _edges_from_dict(network: Network, data: dict, field: str, blocks: dict) -> 
     seen: set[Edge] = set()
     for index, raw in enumerate(edges):
         where = f"{field}.edges[{index}]"
-        _expect(raw, dict, where, "an object")
-        parts = [_expect(raw.get(key), str, f"{where}.{key}", "text") for key in ("src", "src_port", "dst", "dst_port")]
-        edge = Edge(*parts)
+        edge = edge_from_dict(raw, where)
         for end in ("src", "dst"):
             if getattr(edge, end) not in network.nodes:
                 raise ProjectFileError(f"{where}.{end}: no node with id '{getattr(edge, end)}'")
@@ -356,9 +364,49 @@ def _edges_from_dict(network: Network, data: dict, field: str, blocks: dict) -> 
             raise ProjectFileError(f"{where}: the same connection appears twice")
         seen.add(edge)
         network.edges.append(edge)
+    _check_acyclic(network, field)
 
 
-def _node_from_dict(raw: Any, field: str, blocks: dict) -> Node:
+def _check_acyclic(network: Network, field: str) -> None:
+    """Refuse a network whose connections go round in a circle, naming one connection of the circle."""
+    indegree = dict.fromkeys(network.nodes, 0)
+    children: dict[str, list[str]] = {node_id: [] for node_id in network.nodes}
+    for edge in network.edges:
+        indegree[edge.dst] += 1
+        children[edge.src].append(edge.dst)
+    ready = [node_id for node_id, count in indegree.items() if count == 0]
+    while ready:  # Kahn's walk: what it never reaches is on a cycle or after one
+        for child in children[ready.pop()]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+    stuck = {node_id for node_id, count in indegree.items() if count > 0}
+    if not stuck:
+        return
+    cycle = nx.find_cycle(network.graph.subgraph(stuck))
+    index = network.edges.index(network.graph.edges[cycle[0]]["edge"])
+    names = " -> ".join(network.nodes[src].name for src, *_ in cycle) + " -> " + network.nodes[cycle[0][0]].name
+    raise ProjectFileError(
+        f"{field}.edges[{index}]: the connections go round in a circle ({names}); a network must flow one way"
+    )
+
+
+def edge_from_dict(raw: Any, field: str) -> Edge:
+    """An edge from its file form; raises `ProjectFileError` naming the field (its ends are not checked here)."""
+    _expect(raw, dict, field, "an object")
+    return Edge(
+        *(_expect(raw.get(key), str, f"{field}.{key}", "text") for key in ("src", "src_port", "dst", "dst_port"))
+    )
+
+
+def node_from_dict(raw: Any, field: str, blocks: dict) -> Node:
+    """A node from its file form, every parameter checked; raises `ProjectFileError` naming the field.
+
+    Args:
+        raw: the decoded JSON value.
+        field: where it is, for messages (``networks.net.nodes[3]``).
+        blocks: the block definitions a ``Block`` node may use.
+    """
     _expect(raw, dict, field, "an object")
     node_id = _expect(raw.get("id"), str, f"{field}.id", "text")
     if not node_id or len(node_id) > 64:

@@ -40,13 +40,6 @@ def numel(shape: Shape) -> int | None:
     return total
 
 
-def conv_output_size(size: int | None, kernel: int, stride: int, padding: int, dilation: int = 1) -> int | None:
-    """Output length of a convolution or pooling window along one axis (PyTorch's formula)."""
-    if size is None:
-        return None
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
 def require_rank(shape: Shape, ranks: tuple[int, ...], layout: str, port: str = "x") -> None:
     """Raise a `ShapeError` unless `shape` has one of `ranks` dimensions.
 

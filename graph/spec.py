@@ -1,9 +1,10 @@
 """Layer specs: everything NetCanvas knows about one layer type, in one place.
 
 A `LayerSpec` is data (typed parameters, named ports, an explanation) plus small
-pure functions: a shape rule (`infer`), a parameter count, and the code template
-(`build` gives the ``nn`` constructor, `forward` the lines of ``forward``). Adding
-a layer type means adding one spec and registering it; nothing else changes.
+pure functions: a shape rule (`infer`), a parameter count, a cost (`count_macs`,
+the multiply-accumulates of one sample), and the code template (`build` gives the
+``nn`` constructor, `forward` the lines of ``forward``). Adding a layer type means
+adding one spec and registering it; nothing else changes.
 
 Shape rules receive ``inputs``: for each input port, the list of shapes connected to
 it (one entry for ordinary ports, 2..N for ``Add``/``Concat``), and ``params``: the
@@ -32,14 +33,6 @@ class Port:
     doc: str = ""
     min_count: int = 1
     max_count: int | None = 1
-
-    @property
-    def optional(self) -> bool:
-        return self.min_count == 0
-
-    @property
-    def variadic(self) -> bool:
-        return self.max_count != 1
 
 
 @dataclass(frozen=True)
@@ -83,6 +76,11 @@ def no_params(inputs: Inputs, params: dict[str, Any]) -> int:
     return 0
 
 
+def no_macs(inputs: Inputs, params: dict[str, Any], out_shapes: dict[str, Shape]) -> int | None:
+    """Mult-adds of layers that torchvision's tables do not count (activations, pooling, norms...)."""
+    return 0
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     type: str
@@ -94,6 +92,14 @@ class LayerSpec:
     inputs: tuple[Port, ...] = (Port("x"),)
     outputs: tuple[str, ...] = ("out",)
     count_params: Callable[[Inputs, dict[str, Any]], int] = no_params
+    # What the parameters left on auto (None) stand for: (input shapes, params) -> {name: value}.
+    # The layer's shape rule, count and code template read the same values.
+    auto: Callable[[Inputs, dict[str, Any]], dict[str, Any]] | None = None
+    # Multiply-accumulates for ONE sample: (input shapes, params, output shapes) -> count,
+    # None when a size is only known at run time. See graph/cost.py for the convention.
+    count_macs: Callable[[Inputs, dict[str, Any], dict[str, Shape]], int | None] = no_macs
+    # True when the output shares the input's memory (a view): it adds no activation memory.
+    output_is_view: bool = False
     forward: Callable[[ForwardContext], list[str]] = call_module
     # What generated code must import to name what `build` constructs: (folder searched first or "", module, name).
     imports: Callable[[dict[str, Any]], tuple[tuple[str, str, str], ...]] | None = None
@@ -115,6 +121,12 @@ class LayerSpec:
             if port.name == name:
                 return port
         return None
+
+    def auto_values(self, inputs: Inputs, params: dict[str, Any]) -> dict[str, Any]:
+        """The value each parameter left on auto stands for, given input shapes the shape rule accepted."""
+        if self.auto is None:
+            return {}
+        return {name: value for name, value in self.auto(inputs, params).items() if params.get(name) is None}
 
     def infer_outputs(self, inputs: Inputs, params: dict[str, Any]) -> dict[str, Shape]:
         """Run the shape rule; a single returned shape is the only output's."""

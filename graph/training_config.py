@@ -130,6 +130,17 @@ TRAINING_PARAMS: tuple[Param, ...] = (
 
 TRAINING_PARAM_BY_NAME = {p.name: p for p in TRAINING_PARAMS}
 
+# The hyper-parameters each optimizer reads, beside lr (the training form shows only these).
+OPTIMIZER_SETTINGS: dict[str, tuple[str, ...]] = {
+    "sgd": ("weight_decay",),
+    "momentum": ("momentum", "weight_decay"),
+    "momentum_ema": ("momentum", "weight_decay"),
+    "adagrad": ("eps", "weight_decay"),
+    "rmsprop": ("momentum", "eps", "weight_decay"),
+    "adam": ("beta1", "beta2", "eps", "weight_decay"),
+    "adamw": ("beta1", "beta2", "eps", "weight_decay"),
+}
+
 
 def default_training_config() -> dict[str, Any]:
     return {p.name: p.default for p in TRAINING_PARAMS}

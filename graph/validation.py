@@ -2,7 +2,11 @@
 
 `validate_network` walks a network in topological order and returns a
 `NetworkReport`: per node its input and output shapes, parameter count and
-problems; per edge its tensor shape. It never raises: a broken graph (cycles,
+problems; per edge its tensor shape. The report is the one home of parameter
+counts: a node counts only when it leads to an Output (it is part of the model
+the code generator writes), so ``total_params`` is what the built model holds;
+a node that feeds nothing counts zero and carries a warning, inside block bodies
+too. It never raises: a broken graph (cycles,
 unknown layers, bad values, mismatched shapes, a bug in a shape rule) comes back
 as problems attached to the node and port that cause them, worded for a student.
 A node whose inputs are unknown because of a problem upstream gets no shape and
@@ -21,10 +25,11 @@ import networkx as nx
 from graph.network import Edge, Network, Node
 from graph.params import Param, ParamError, Ref
 from graph.registry import BLOCK_TYPE, get_spec
-from graph.shapes import Shape, ShapeError, format_shape
+from graph.shapes import Shape, ShapeError
 
 MAX_BLOCK_DEPTH = 12
 CLASSIFICATION_LOSSES = ("cross_entropy", "auto")
+DEAD_END = "feeds nothing; not part of the model"
 
 
 @dataclass
@@ -47,13 +52,9 @@ class NodeResult:
     inputs: dict[str, list[Shape | None]] = field(default_factory=dict)
     outputs: dict[str, Shape | None] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
-    param_count: int = 0
+    param_count: int = 0  # what this node adds to the model: 0 when it leads to no Output
     problems: list[Problem] = field(default_factory=list)
     inner: NetworkReport | None = None
-
-    @property
-    def has_error(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
 
 
 @dataclass
@@ -63,7 +64,7 @@ class NetworkReport:
     edges: dict[str, Shape | None] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
-    live: set[str] = field(default_factory=set)
+    live: set[str] = field(default_factory=set)  # nodes that lead to an Output (all of them when there is none)
 
     @property
     def errors(self) -> list[Problem]:
@@ -79,6 +80,7 @@ class NetworkReport:
 
     @property
     def total_params(self) -> int:
+        """Parameters of the model built from this network (dead ends count zero)."""
         return sum(result.param_count for result in self.nodes.values())
 
     def output_shapes(self, network: Network) -> dict[str, Shape | None]:
@@ -153,6 +155,7 @@ class _Walker:
         for node in network.nodes.values():
             self.report.nodes[node.id] = NodeResult()
         self._check_edges()
+        self.report.live = self._live_nodes()
         order = self._order()
         self.report.order = order
         for node_id in order:
@@ -304,7 +307,8 @@ class _Walker:
             return
         try:
             result.outputs = spec.infer_outputs(inputs, params)
-            result.param_count = int(spec.count_params(inputs, params))
+            if node.id in self.report.live:
+                result.param_count = int(spec.count_params(inputs, params))
         except ShapeError as error:
             self.problem(node, self._word(spec.type, node, error), port=error.port)
             result.outputs = {}
@@ -355,34 +359,42 @@ class _Walker:
             )
             inner = self.cache[key] = walker.run()
         result.inner = inner
-        result.param_count = inner.total_params
         if inner.errors:
             first = inner.errors[0]
             self.problem(node, f"inside block '{definition.name}', {first.node_name}: {first.message}")
             return
         result.outputs = inner.output_shapes(definition.body)
+        if node.id in self.report.live:
+            result.param_count = inner.total_params
+            for warning in inner.warnings:
+                where = f"inside block '{definition.name}', {warning.node_name}"
+                self.problem(node, f"{where} {warning.message}", "warning")
 
-    def _check_reachability(self) -> None:
+    def _live_nodes(self) -> set[str]:
+        """Nodes upstream of an Output: the model. Without any Output every node counts (nothing is cut yet)."""
         network = self.network
-        outputs = [n.id for n in network.output_nodes()]
-        inputs = network.input_nodes()
-        if not inputs:
-            self.problem(None, "has no Input node: add one and set the shape of one sample", "error")
-        if not outputs:
-            self.problem(None, "has no Output node: connect the last layer to an Output", "error")
-            self.report.live = set(network.nodes)
-            return
-        live: set[str] = set(outputs)
-        stack = list(outputs)
-        while stack:  # everything upstream of an Output
+        live = {node.id for node in network.output_nodes()}
+        if not live:
+            return set(network.nodes)
+        stack = list(live)
+        while stack:
             for edge in self.incoming.get(stack.pop(), []):
                 if edge.src not in live and edge.src in network.nodes:
                     live.add(edge.src)
                     stack.append(edge.src)
-        self.report.live = live
+        return live
+
+    def _check_reachability(self) -> None:
+        network = self.network
+        if not network.input_nodes():
+            self.problem(None, "has no Input node: add one and set the shape of one sample", "error")
+        if not network.output_nodes():
+            self.problem(None, "has no Output node: connect the last layer to an Output", "error")
+            return
+        live = self.report.live
         for node in network.nodes.values():
             if node.id not in live and node.type != "Input":
-                self.problem(node, "does not lead to any Output, so it is left out of the model", "warning")
+                self.problem(node, DEAD_END, "warning")
         if self.loss in CLASSIFICATION_LOSSES:
             for node in network.output_nodes():
                 for edge in self.incoming.get(node.id, []):
@@ -419,12 +431,3 @@ def validate_project(project) -> dict[str, NetworkReport]:
     for name, network in project.networks.items():
         reports[name] = validate_network(network, project.blocks, loss if len(project.networks) == 1 else None)
     return reports
-
-
-def describe(report: NetworkReport, node_id: str) -> str:
-    """One line for a node's badge: output shape(s) and parameter count."""
-    result = report.nodes.get(node_id)
-    if result is None or not result.outputs:
-        return "?"
-    shapes = ", ".join(format_shape(s) for s in result.outputs.values())
-    return f"{shapes}  {result.param_count:,} params" if result.param_count else shapes

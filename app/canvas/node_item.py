@@ -1,9 +1,16 @@
 """A node on the canvas: a rounded card showing one layer (or block) of the network.
 
 Layout, top to bottom: a header in the category colour with icon, name and type; the
-port rows (labelled when a side has more than one port); the key parameters named
-by the spec's ``face``; a footer with the output shape and the parameter count from
-the validation report. Block nodes draw a stacked edge behind the card.
+port names when a side has more than one port; the key parameters named by the
+spec's ``face``; a footer with the output shape and the parameter count from the
+validation report. Block nodes draw a stacked edge behind the card. The ports sit
+on the sides the drawing flows through (`flow`): top down, inputs on the top edge
+and outputs on the bottom edge; left to right, inputs left and outputs right.
+
+Level of detail: no text is drawn smaller than `MIN_TEXT_PX` on screen. Below the
+zoom where the card's small print would be, the card becomes a box in its category
+colour with the name and type in a large font; further out the name alone; then the
+box alone. A name cut to fit is always whole in the node's tooltip.
 
 The item never changes the model. `set_node` and `set_result` recompute the texts
 and geometry once per change; `paint` only draws what they prepared (the item is
@@ -12,22 +19,16 @@ cached as a device-coordinate pixmap, so most repaints are a blit).
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath
+from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from app.canvas.port_item import PortItem
-from app.canvas.style import (
-    CORNER,
-    GRID,
-    HEADER_HEIGHT,
-    NODE_WIDTH,
-    ROW_HEIGHT,
-    CanvasPalette,
-    category_colour,
-    fonts,
-)
+from app.canvas.style import CORNER, GRID, MIN_TEXT_PX, CanvasPalette, category_colour, fonts
 from app.icons import glyph_pixmap
+from graph.layout import HEADER_HEIGHT, NODE_WIDTH, PORT_ROW, ROW_HEIGHT, card_height, face_names, port_label_rows
 from graph.network import Node
 from graph.params import Ref, format_value
 from graph.registry import BLOCK_TYPE, get_spec
@@ -35,12 +36,16 @@ from graph.shapes import format_shape
 from graph.validation import NodeResult
 
 PAD = 10.0
-PORT_ROW = 18.0
 STACK_OFFSET = 4.0
-MAX_FACE_ROWS = 4
 CALLOUT_WIDTH = NODE_WIDTH + 40
 CALLOUT_LINES = 3
-OVERVIEW_ZOOM = 0.5  # below this zoom the details are unreadable: draw the overview card
+# Zoomed out: (name, type) sizes on screen in pixels, tried in turn until the lines fit
+# the card; the type line is dropped first, then the name gets smaller (and regular,
+# which is narrower than bold) down to the smallest text the canvas shows.
+SUMMARY_TEXT = ((12.0, 10.0), (11.0, None), (10.0, None), (9.0, None), (MIN_TEXT_PX, None))
+SUMMARY_PAD = 4.0
+SUMMARY_MIN_CHARS = 6  # a name cut to fewer letters says little: a smaller font, or the box alone
+_summary_fonts: dict[tuple[int, bool], tuple[QFont, QFontMetricsF]] = {}
 
 
 def compact_count(count: int) -> str:
@@ -55,9 +60,10 @@ def compact_count(count: int) -> str:
 class NodeItem(QGraphicsItem):
     """The card of one node; its `PortItem`s are child items."""
 
-    def __init__(self, node: Node, palette: CanvasPalette, blocks: dict):
+    def __init__(self, node: Node, palette: CanvasPalette, blocks: dict, flow: str = "TB"):
         super().__init__()
         self.node_id = node.id
+        self.flow = flow
         self.palette = palette
         self.blocks = blocks
         self.edges: set = set()
@@ -108,6 +114,12 @@ class NodeItem(QGraphicsItem):
         self._sync_ports()
         self._relayout()
 
+    def set_flow(self, flow: str) -> None:
+        """Put the ports on the sides of `flow` (``"TB"`` or ``"LR"``)."""
+        if flow != self.flow:
+            self.flow = flow
+            self._relayout()
+
     def set_result(self, result: NodeResult | None, live: bool = True) -> None:
         """Take this node's validation result: shapes, parameter count, problems."""
         self.result = result
@@ -148,22 +160,17 @@ class NodeItem(QGraphicsItem):
         params = self.node.params
         if self.is_block:
             definition = self.blocks.get(params.get("block"))
-            names = [p.name for p in definition.params] if definition else []
             titles = {p.name: p.title for p in definition.params} if definition else {}
         else:
             spec = get_spec(self.node.type)
             if spec is None or (self.node.type == "Input" and self.footer_shape):
                 return []
-            names = list(spec.face)
             titles = {p.name: p.title for p in spec.params}
         rows = []
-        for name in names[:MAX_FACE_ROWS]:
-            if name in params:
-                value = params[name]
-                # Inside a block body a value may name one of the block's parameters: show it as written.
-                rows.append(
-                    (titles.get(name, name), value.to_json() if isinstance(value, Ref) else format_value(value))
-                )
+        for name in face_names(self.node, self.blocks):
+            value = params[name]
+            # Inside a block body a value may name one of the block's parameters: show it as written.
+            rows.append((titles.get(name, name), value.to_json() if isinstance(value, Ref) else format_value(value)))
         return rows
 
     def _relayout(self) -> None:
@@ -187,25 +194,43 @@ class NodeItem(QGraphicsItem):
         needed = f.mono_metrics.horizontalAdvance(self.footer_shape) + 8
         needed += f.small_metrics.horizontalAdvance(self.footer_count)
         self.count_on_own_row = bool(self.footer_shape and self.footer_count and needed > avail)
-        # Port rows first when a side shows labels, then the face, then the footer.
-        labelled = max(
-            len(self.inputs) if len(self.inputs) > 1 else 0, len(self.outputs) if len(self.outputs) > 1 else 0
-        )
-        self.face_top = HEADER_HEIGHT + 6 + labelled * PORT_ROW
         footer_rows = (1 if self.footer_shape or self.footer_count else 0) + (1 if self.count_on_own_row else 0)
-        content = self.face_top + len(self.face) * ROW_HEIGHT + footer_rows * ROW_HEIGHT + 6
-        ports = HEADER_HEIGHT + 6 + max(len(self.inputs), len(self.outputs), 1) * PORT_ROW + 2
-        height = max(content, ports, HEADER_HEIGHT + 30)
+        ins, outs = len(self.inputs), len(self.outputs)
+        labels = port_label_rows(ins, outs, self.flow)
+        height = card_height(len(self.face), footer_rows, labels)
         if height != self.height:
             self.prepareGeometryChange()
             self.height = height
-        for index, port in enumerate(self.inputs.values()):
-            port.setPos(0.0, HEADER_HEIGHT + 6 + PORT_ROW / 2 + index * PORT_ROW)
-        for index, port in enumerate(self.outputs.values()):
-            port.setPos(NODE_WIDTH, HEADER_HEIGHT + 6 + PORT_ROW / 2 + index * PORT_ROW)
+            scene = self.scene()
+            if scene is not None:
+                scene.invalidate_obstacles()
+        if self.flow == "TB":
+            # Input names share a row under the header, output names a row above the bottom edge.
+            self.face_top = HEADER_HEIGHT + 6 + (PORT_ROW if ins > 1 else 0)
+            for ports, y in ((self.inputs, 0.0), (self.outputs, height)):
+                for index, port in enumerate(ports.values()):
+                    port.setPos(NODE_WIDTH * (index + 1) / (len(ports) + 1), y)
+        else:
+            # Each port of a side with several has a labelled row; a lone port sits mid-height.
+            self.face_top = HEADER_HEIGHT + 6 + labels * PORT_ROW
+            for ports, x in ((self.inputs, 0.0), (self.outputs, NODE_WIDTH)):
+                for index, port in enumerate(ports.values()):
+                    y = HEADER_HEIGHT + 6 + PORT_ROW / 2 + index * PORT_ROW if len(ports) > 1 else height / 2
+                    port.setPos(x, y)
         tooltip = self._tooltip()
         self._layout_callout()
-        signature = (self.title, self.subtitle, tuple(self.face), shape_text, self.footer_count, self.severity, tooltip)
+        signature = (
+            self.title,
+            self.subtitle,
+            tuple(self.face),
+            shape_text,
+            self.footer_count,
+            self.severity,
+            tooltip,
+            self.flow,
+            height,
+            self.callout,
+        )
         if signature == self._signature:
             return  # nothing visible changed: keep the cached pixmap (validation runs often)
         self._signature = signature
@@ -221,18 +246,19 @@ class NodeItem(QGraphicsItem):
         prefix = f"{self.subtitle} '{self.title}' "
         if text.startswith(prefix):
             text = text[len(prefix) :]  # the card already says which node this is
-        old_rect = self.callout_rect
-        self.callout = text
+        rect = QRectF()
         if text:
             metrics = fonts().small_metrics
             flags = int(Qt.TextFlag.TextWordWrap)
             bound = metrics.boundingRect(QRectF(0, 0, CALLOUT_WIDTH, 1000), flags, text)
             height = min(bound.height(), metrics.lineSpacing() * CALLOUT_LINES)
-            self.callout_rect = QRectF(0, self.height + 6, CALLOUT_WIDTH, height)
-        else:
-            self.callout_rect = QRectF()
-        if self.callout_rect != old_rect:
+            rect = QRectF(0, self.height + 6, CALLOUT_WIDTH, height)
+        if rect != self.callout_rect:
+            # Before the change: the scene repaints the old bounds (a cleared callout
+            # lies outside the new ones and would stay on screen).
             self.prepareGeometryChange()
+            self.callout_rect = rect
+        self.callout = text
 
     def _tooltip(self) -> str:
         lines = [f"<b>{self.title}</b> &nbsp;<i>{self.subtitle}</i>"]
@@ -260,16 +286,20 @@ class NodeItem(QGraphicsItem):
         path.addRoundedRect(self.card_rect(), CORNER, CORNER)
         return path
 
-    def port_at_side(self, name: str, is_input: bool) -> PortItem | None:
-        return (self.inputs if is_input else self.outputs).get(name)
-
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and not self.syncing:
             # Snap while the user drags; positions from the model are shown as they are.
             return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            scene = self.scene()
+            if scene is not None:
+                scene.invalidate_obstacles()
             for edge in self.edges:
-                edge.update_path()
+                edge.update_path()  # the direct curve while moving; the scene reroutes after
+        if change == QGraphicsItem.GraphicsItemChange.ItemSceneChange:
+            for scene in (self.scene(), value):
+                if scene is not None:
+                    scene.invalidate_obstacles()
         return super().itemChange(change, value)
 
     # -- painting -------------------------------------------------------------------
@@ -280,8 +310,8 @@ class NodeItem(QGraphicsItem):
         colour = category_colour(self.category)
         painter.setRenderHint(painter.RenderHint.Antialiasing)
         zoom = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
-        if zoom < OVERVIEW_ZOOM:
-            self._paint_overview(painter, zoom)
+        if zoom < f.detail_zoom:
+            self._paint_summary(painter, zoom)
             return
         if self.is_block:
             painter.setPen(palette.pen("border"))
@@ -337,24 +367,47 @@ class NodeItem(QGraphicsItem):
             painter.setPen(palette.pen("error"))
             painter.drawText(self.callout_rect, int(Qt.TextFlag.TextWordWrap), self.callout)
 
-    def _paint_overview(self, painter, zoom: float) -> None:
-        """Zoomed far out: a solid card in the category colour with the name large enough to read."""
+    def _paint_summary(self, painter, zoom: float) -> None:
+        """Zoomed out: a box in the category colour with the name (and type) in a font still readable."""
         palette = self.palette
         rect = self.card_rect()
         painter.setBrush(category_colour(self.category))
-        if self.isSelected():
-            painter.setPen(palette.pen("accent", 3.0 / zoom))
-        elif self.severity:
-            painter.setPen(palette.pen("error" if self.severity == "error" else "warning", 3.0 / zoom))
+        if self.isSelected() or self.severity:
+            name = "accent" if self.isSelected() else self.severity
+            pen = QPen(palette.color(name), 3.0)
+            pen.setCosmetic(True)  # as thick on screen at every zoom
+            painter.setPen(pen)
         else:
             painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(rect, CORNER, CORNER)
-        font = QFont(fonts().title)
-        font.setPointSizeF(font.pointSizeF() * min(OVERVIEW_ZOOM / zoom, 4.0))
-        painter.setFont(font)
-        painter.setPen(self.palette.pen("header_text"))
-        text = QFontMetricsF(font).elidedText(self.title, Qt.TextElideMode.ElideRight, NODE_WIDTH - 12)
-        painter.drawText(rect.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignCenter, text)
+        lines = self.summary_lines(zoom)
+        if not lines:
+            return
+        painter.setPen(palette.pen("header_text"))
+        top = (self.height - sum(metrics.height() for _, _, metrics in lines)) / 2
+        for text, font, metrics in lines:
+            painter.setFont(font)
+            painter.drawText(QRectF(0, top, NODE_WIDTH, metrics.height()), Qt.AlignmentFlag.AlignCenter, text)
+            top += metrics.height()
+
+    def summary_lines(self, zoom: float) -> list[tuple[str, QFont, QFontMetricsF]]:
+        """The texts a zoomed-out card shows at `zoom`: (text, font, metrics) per line, maybe none."""
+        width = NODE_WIDTH - 2 * SUMMARY_PAD
+        for name_px, type_px in SUMMARY_TEXT:
+            wanted = [(self.title, name_px, name_px >= 11.0)]
+            if type_px is not None:
+                wanted.append((self.subtitle, type_px, False))
+            lines = []
+            for text, pixels, bold in wanted:
+                font, metrics = _summary_font(pixels / zoom, bold)
+                # Cut in the middle: "layer3_4" and "layer3_5" keep the part that tells them apart.
+                shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+                if shown != text and len(shown) - 1 < SUMMARY_MIN_CHARS:
+                    break
+                lines.append((shown, font, metrics))
+            if len(lines) == len(wanted) and sum(m.height() for _, _, m in lines) <= self.height - 4:
+                return lines
+        return []
 
     def _paint_body(self, painter) -> None:
         palette = self.palette
@@ -362,15 +415,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(f.small)
         if len(self.inputs) > 1 or len(self.outputs) > 1:
             painter.setPen(palette.pen("subtext"))
-            for ports, align, x in (
-                (self.inputs, Qt.AlignmentFlag.AlignLeft, PAD),
-                (self.outputs, Qt.AlignmentFlag.AlignRight, NODE_WIDTH / 2),
-            ):
-                if len(ports) < 2:
-                    continue
-                for port in ports.values():
-                    row = QRectF(x, port.y() - PORT_ROW / 2, NODE_WIDTH / 2 - PAD, PORT_ROW)
-                    painter.drawText(row, align | Qt.AlignmentFlag.AlignVCenter, port.name)
+            self._paint_port_names(painter)
         y = self.face_top
         width = NODE_WIDTH - 2 * PAD
         for label, value in self.face:
@@ -398,6 +443,26 @@ class NodeItem(QGraphicsItem):
             painter.setPen(palette.pen("subtext"))
             painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.footer_count)
 
+    def _paint_port_names(self, painter) -> None:
+        """Name each port of a side that has several, next to its port inside the card."""
+        centre = Qt.AlignmentFlag.AlignCenter
+        for ports, is_input in ((self.inputs, True), (self.outputs, False)):
+            if len(ports) < 2:
+                continue
+            if self.flow == "TB":
+                slot = NODE_WIDTH / (len(ports) + 1)
+                top = HEADER_HEIGHT + 3 if is_input else self.height - 4 - PORT_ROW
+                metrics = fonts().small_metrics
+                for port in ports.values():
+                    name = metrics.elidedText(port.name, Qt.TextElideMode.ElideRight, slot - 4)
+                    painter.drawText(QRectF(port.x() - slot / 2, top, slot, PORT_ROW), centre, name)
+                continue
+            align = Qt.AlignmentFlag.AlignLeft if is_input else Qt.AlignmentFlag.AlignRight
+            x = PAD if is_input else NODE_WIDTH / 2
+            for port in ports.values():
+                row = QRectF(x, port.y() - PORT_ROW / 2, NODE_WIDTH / 2 - PAD, PORT_ROW)
+                painter.drawText(row, align | Qt.AlignmentFlag.AlignVCenter, port.name)
+
     def _paint_badge(self, painter) -> None:
         palette = self.palette
         centre = QPointF(NODE_WIDTH - 2, -2)
@@ -407,6 +472,18 @@ class NodeItem(QGraphicsItem):
         painter.setPen(palette.pen("header_text"))
         painter.setFont(fonts().small_bold)
         painter.drawText(QRectF(centre.x() - 8, centre.y() - 8, 16, 16), Qt.AlignmentFlag.AlignCenter, "!")
+
+
+def _summary_font(scene_pixels: float, bold: bool) -> tuple[QFont, QFontMetricsF]:
+    """A title font at least `scene_pixels` high (whole pixels, cached: zooming asks for the same few sizes)."""
+    key = (max(1, math.ceil(scene_pixels - 1e-6)), bold)
+    cached = _summary_fonts.get(key)
+    if cached is None:
+        font = QFont(fonts().title)
+        font.setPixelSize(key[0])
+        font.setBold(bold)
+        cached = _summary_fonts[key] = (font, QFontMetricsF(font))
+    return cached
 
 
 def _escape(text: str) -> str:

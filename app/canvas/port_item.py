@@ -1,7 +1,8 @@
-"""A port: the small circle on a node's side where edges start (outputs) or end (inputs).
+"""A port: the small circle on a node's edge where edges start (outputs) or end (inputs).
 
-A port belongs to its `NodeItem` (a child item) and knows its node id, port name
-and direction. While the user drags a new connection the scene sets each port's
+A port belongs to its `NodeItem` (a child item, placed by it on the sides the
+drawing flows through) and knows its node id, port name and direction; hovering
+it names it. While the user drags a new connection the scene sets each port's
 `state` so valid targets light up and the others fade.
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainterPath
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from app.canvas.style import PORT_RADIUS
 
 NORMAL, VALID, INVALID = "normal", "valid", "invalid"
 HIT_RADIUS = PORT_RADIUS + 5  # generous: small targets are hard to hit with a mouse
+MIN_VISIBLE_RADIUS = 1.5  # screen pixels
 
 
 class PortItem(QGraphicsItem):
@@ -30,6 +32,7 @@ class PortItem(QGraphicsItem):
         self.hovered = False
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip(f"{'input' if is_input else 'output'} '{name}'")
         self.setZValue(2)
 
     @property
@@ -67,6 +70,9 @@ class PortItem(QGraphicsItem):
         self.update()
 
     def paint(self, painter, option, widget=None) -> None:
+        zoom = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if PORT_RADIUS * zoom < MIN_VISIBLE_RADIUS and self.state == NORMAL and not self.hovered:
+            return  # a speck at this zoom: the card alone reads better
         palette = self.node_item.palette
         radius = PORT_RADIUS + (2.0 if self.hovered or self.state == VALID else 0.0)
         if self.state == INVALID:

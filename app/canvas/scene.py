@@ -1,11 +1,15 @@
 """The scene of one network: node and edge items mirroring the model, plus edit gestures.
 
 `CanvasScene` builds its items once, then follows the document: each model event
-(``node_added``, ``edge_removed``, ``param_changed``...) updates exactly the items it
+(`graph.events.NodeAdded`, `EdgeRemoved`, `ParamChanged`...) updates exactly the items it
 concerns, and ``validated`` refreshes labels and badges in place. The scene never
 writes the model directly; gestures become undo commands on the document's stack:
 dragging nodes (one `MoveNodesCommand` on release), dragging from port to port
 (`ConnectCommand`, after asking `Network.can_connect`), arrow-key nudges.
+
+The scene also knows which way the drawing flows (`flow`, from the nodes'
+positions: `graph.layout.flow_direction`) so ports sit on the flow's sides, and
+after each validation it reroutes the edges around the cards in their way.
 
 A scene may also show the body of a block (``block_path``: the ids of the block
 nodes opened from the top network down). Such a scene is read-only and shows the
@@ -20,8 +24,20 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 from app.canvas.edge_item import EdgeItem, PendingEdgeItem
 from app.canvas.node_item import NodeItem
 from app.canvas.port_item import INVALID, NORMAL, VALID, PortItem
+from app.canvas.routing import ObstacleIndex
 from app.canvas.style import GRID, current_palette
 from app.commands import ConnectCommand, MoveNodesCommand, new_drag_id
+from graph.events import (
+    EdgeAdded,
+    EdgeRemoved,
+    NetworkEvent,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRenamed,
+    ParamChanged,
+)
+from graph.layout import flow_direction
 from graph.network import Edge, Network
 from graph.registry import BLOCK_TYPE
 from graph.shapes import format_shape
@@ -41,10 +57,13 @@ class CanvasScene(QGraphicsScene):
 
     Signals:
         status_message(str): why a connection was refused, and similar notes.
+        refused(str, QPointF): a gesture was refused: the reason and the scene point
+            where the user let go (for a note next to the cursor).
         block_open_requested(str): the user double-clicked a block node (its id).
     """
 
     status_message = Signal(str)
+    refused = Signal(str, QPointF)
     block_open_requested = Signal(str)
 
     def __init__(self, document, network_name: str, block_path: tuple[str, ...] = (), parent=None):
@@ -60,6 +79,8 @@ class CanvasScene(QGraphicsScene):
         self._origin: PortItem | None = None
         self._reasons: dict[PortItem, str | None] = {}
         self._nudge_id: int | None = None
+        self.flow = "TB"
+        self._obstacles: ObstacleIndex | None = None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.selectionChanged.connect(self._forget_nudge)
         self.rebuild()
@@ -112,6 +133,7 @@ class CanvasScene(QGraphicsScene):
         if not self.is_valid():
             return
         network = self.network
+        self.flow = flow_direction(network)
         for node in network.nodes.values():
             self._add_node_item(node)
         for edge in network.edges:
@@ -119,7 +141,7 @@ class CanvasScene(QGraphicsScene):
         self.refresh_report()
 
     def _add_node_item(self, node) -> NodeItem:
-        item = NodeItem(node, self.canvas_palette, self.document.project.blocks)
+        item = NodeItem(node, self.canvas_palette, self.document.project.blocks, self.flow)
         if self.read_only:
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, False)
         self.addItem(item)
@@ -160,47 +182,80 @@ class CanvasScene(QGraphicsScene):
         self.update()
 
     def refresh_report(self) -> None:
-        """Copy shapes, counts and problems from the latest report onto the items."""
+        """Copy shapes, counts and problems from the latest report onto the items; reroute the edges."""
         report = self.report()
+        if self.is_valid():
+            self._follow_flow(flow_direction(self.network))
         if report is None:
             for item in self.nodes.values():
                 item.set_result(None)
             for item in self.edges.values():
-                item.set_label("")
-            return
-        for node_id, item in self.nodes.items():
-            item.set_result(report.nodes.get(node_id), node_id in report.live or not report.live)
-        for edge, item in self.edges.items():
-            shape = report.edges.get(edge.key)
-            item.set_label("" if shape is None else format_shape(shape))
+                item.set_label("", reroute=False)
+        else:
+            for node_id, item in self.nodes.items():
+                item.set_result(report.nodes.get(node_id), node_id in report.live or not report.live)
+            for edge, item in self.edges.items():
+                shape = report.edges.get(edge.key)
+                item.set_label("" if shape is None else format_shape(shape), reroute=False)
+        self.reroute()
 
-    def _on_model_changed(self, network_name: str, event: str, payload: dict) -> None:
+    def _follow_flow(self, flow: str) -> None:
+        if flow != self.flow:
+            self.flow = flow
+            for item in self.nodes.values():
+                item.set_flow(flow)
+
+    # -- edge routes --------------------------------------------------------------------
+    def invalidate_obstacles(self) -> None:
+        """Forget where the cards are (one moved, grew or came or went)."""
+        self._obstacles = None
+
+    def obstacles(self) -> ObstacleIndex:
+        """The cards' rectangles, for edges finding their way around them (built when asked)."""
+        if self._obstacles is None:
+            rects = {}
+            for node_id, item in self.nodes.items():
+                rect = item.mapRectToScene(item.card_rect())
+                rects[node_id] = (rect.left(), rect.top(), rect.right(), rect.bottom())
+            self._obstacles = ObstacleIndex(rects, self.flow)
+        return self._obstacles
+
+    def reroute(self) -> None:
+        """Route every edge around the cards now in its way."""
+        obstacles = self.obstacles()
+        for item in self.edges.values():
+            item.update_path(obstacles)
+
+    def _on_model_changed(self, network_name: str, event: NetworkEvent) -> None:
         if network_name != self.network_name:
             return
-        if event == "node_added":
-            self._add_node_item(payload["node"])
-        elif event == "node_removed":
-            item = self.nodes.pop(payload["node"].id, None)
-            if item is not None:
-                self.removeItem(item)
-        elif event == "edge_added":
-            self._add_edge_item(payload["edge"])
-        elif event == "edge_removed":
-            self._remove_edge_item(payload["edge"])
-        elif event in ("param_changed", "node_renamed"):
-            item = self.nodes.get(payload["node"].id)
-            if item is not None:
-                item.set_node(payload["node"])
-        elif event == "node_moved":
-            item = self.nodes.get(payload["node"].id)
-            if item is not None:
-                item.set_position(payload["node"].position)
+        match event:
+            case NodeAdded(node=node):
+                self._add_node_item(node)
+            case NodeRemoved(node=node):
+                item = self.nodes.pop(node.id, None)
+                if item is not None:
+                    self.removeItem(item)
+            case EdgeAdded(edge=edge):
+                self._add_edge_item(edge)
+            case EdgeRemoved(edge=edge):
+                self._remove_edge_item(edge)
+            case ParamChanged(node=node) | NodeRenamed(node=node):
+                item = self.nodes.get(node.id)
+                if item is not None:
+                    item.set_node(node)
+            case NodeMoved(node=node):
+                item = self.nodes.get(node.id)
+                if item is not None:
+                    item.set_position(node.position)
 
     # -- selection helpers ----------------------------------------------------------
     def selected_node_ids(self) -> list[str]:
         """Selected node ids in the network's order (stable for commands and tests)."""
         selected = {item.node_id for item in self.selectedItems() if isinstance(item, NodeItem)}
-        return [node_id for node_id in self.nodes if node_id in selected]
+        if not selected or not self.is_valid():
+            return []
+        return [node_id for node_id in self.network.nodes if node_id in selected]
 
     def selected_edges(self) -> list[Edge]:
         return [item.edge for item in self.selectedItems() if isinstance(item, EdgeItem)]
@@ -216,6 +271,13 @@ class CanvasScene(QGraphicsScene):
         """The bounding rectangle of all nodes (empty when there are none)."""
         rect = QRectF()
         for item in self.nodes.values():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def content_rect(self) -> QRectF:
+        """The bounding rectangle of the drawing: nodes, edges and edge labels."""
+        rect = self.nodes_rect()
+        for item in self.edges.values():
             rect = rect.united(item.sceneBoundingRect())
         return rect
 
@@ -249,7 +311,7 @@ class CanvasScene(QGraphicsScene):
         self.cancel_connection()
         self._origin = origin
         self._reasons = {}
-        self._pending = PendingEdgeItem(origin.scene_anchor(), not origin.is_input, self.canvas_palette)
+        self._pending = PendingEdgeItem(origin.scene_anchor(), not origin.is_input, self.canvas_palette, self.flow)
         self.addItem(self._pending)
         candidates = [
             port for item in self.nodes.values() for port in (item.outputs if origin.is_input else item.inputs).values()
@@ -278,13 +340,13 @@ class CanvasScene(QGraphicsScene):
         self.cancel_connection()
         if target is None or target is origin:
             return
-        if reason is not None:
+        if reason is None:
+            command = ConnectCommand(self.document, self.network_name, self._edge_between(origin, target))
+            self.document.undo_stack.push(command)
+            reason = command.error
+        if reason:
             self.status_message.emit(f"Cannot connect: {reason}")
-            return
-        command = ConnectCommand(self.document, self.network_name, self._edge_between(origin, target))
-        self.document.undo_stack.push(command)
-        if command.error:
-            self.status_message.emit(f"Cannot connect: {command.error}")
+            self.refused.emit(f"Cannot connect: {reason}", pos)
         else:
             self.status_message.emit(command.text())
 

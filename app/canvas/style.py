@@ -2,7 +2,9 @@
 
 Each layer category has a header colour (the same in both themes, chosen to carry
 white text); everything else comes from a `CanvasPalette`. Fonts and pens are built
-once per palette and shared by every item, so `paint()` never allocates them.
+once per palette and shared by every item, so `paint()` never allocates them. The
+card's geometry (width, header, rows) lives in `graph.layout`, which sizes the layout
+by it; `readable_at` is the level-of-detail rule: no text under `MIN_TEXT_PX` on screen.
 """
 
 from __future__ import annotations
@@ -14,11 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPen
 
 GRID = 10  # snapping step in scene pixels; the grid is drawn every 2 steps
-NODE_WIDTH = 180.0
-HEADER_HEIGHT = 26.0
-ROW_HEIGHT = 16.0
 PORT_RADIUS = 5.0
 CORNER = 6.0
+MIN_TEXT_PX = 8.0  # no text is drawn smaller than this on screen
 
 # Header colours by category keyword (categories are free text in the specs).
 _CATEGORY_COLOURS = (
@@ -150,9 +150,27 @@ class Fonts:
         self.title_metrics = QFontMetricsF(self.title)
         self.small_metrics = QFontMetricsF(self.small)
         self.mono_metrics = QFontMetricsF(self.mono)
+        # Pixel sizes at 100% zoom: what `readable_at` compares with the minimum.
+        self.small_px = _pixels(self.small)
+        self.mono_px = _pixels(self.mono)
+        self.detail_zoom = MIN_TEXT_PX / min(self.small_px, self.mono_px)
+
+
+def _pixels(font: QFont) -> float:
+    """The height of `font` in pixels as painted (a point size at the screen's logical DPI)."""
+    if font.pixelSize() > 0:
+        return float(font.pixelSize())
+    screen = QGuiApplication.primaryScreen() if QGuiApplication.instance() else None
+    dpi = screen.logicalDotsPerInchY() if screen is not None else 96.0
+    return font.pointSizeF() * dpi / 72.0
 
 
 _fonts: Fonts | None = None
+
+
+def readable_at(pixel_size: float, zoom: float) -> bool:
+    """Whether text of `pixel_size` scene pixels is at least `MIN_TEXT_PX` on screen at `zoom`."""
+    return pixel_size * zoom >= MIN_TEXT_PX
 
 
 def fonts() -> Fonts:

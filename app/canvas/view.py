@@ -1,23 +1,24 @@
-"""The canvas view: zoom, pan, fit, the grid, drops from the palette and a minimap.
+"""The canvas view: zoom, pan, fit, the grid, drops from the palette, a minimap and toasts.
 
 Zoom follows the wheel (anchored under the mouse) and Ctrl +/-; the middle button,
 or the space bar held with the left button, pans; rubber-band selection is the
 default left-drag on empty canvas. Layer drops (mime `LAYER_MIME`) are announced
 with `layer_dropped` at the scene position under the cursor; the editor turns them
-into an undo command. The `MiniMap` in the bottom-right corner paints node
-rectangles scaled down (cheap: no second scene render) and the visible area;
-clicking or dragging on it moves the view.
+into an undo command. The `MiniMap` has a strip of its own beside the viewport (see
+``minimap.py``); a `Toast` says next to the cursor why something was refused.
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView
 
-from app.canvas.style import GRID
+from app.canvas.minimap import MiniMap
+from app.canvas.style import GRID, fonts
+from app.canvas.toast import Toast
 
 LAYER_MIME = "application/x-netcanvas-layer"
 MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
@@ -50,6 +51,8 @@ class CanvasView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space_held = False
         self.minimap = MiniMap(self)
+        self.toast = Toast(self.viewport())
+        self.update_margins()
 
     # -- scene ------------------------------------------------------------------------
     def setScene(self, scene) -> None:
@@ -70,7 +73,7 @@ class CanvasView(QGraphicsView):
         scene = self.scene()
         if scene is None:
             return
-        rect = scene.nodes_rect()
+        rect = scene.content_rect()
         span = max(rect.width(), rect.height(), 2000.0)
         wanted = rect.adjusted(-span, -span, span, span)
         self.setSceneRect(wanted if reset else wanted.united(self.sceneRect()))
@@ -101,23 +104,67 @@ class CanvasView(QGraphicsView):
     def zoom_out(self) -> None:
         self.set_zoom(self.zoom() / 1.25)
 
+    def _fit_zoom(self, rect: QRectF) -> float:
+        viewport = self.viewport().rect()
+        return min(viewport.width() / rect.width(), viewport.height() / rect.height(), 1.0)
+
     def fit_view(self) -> None:
-        """Show every node (never magnified beyond 100%: small nets stay readable, not huge)."""
+        """Show every node and edge (never magnified beyond 100%: small nets stay readable, not huge)."""
         scene = self.scene()
         if scene is None:
             return
         self.grow_scene_rect(reset=True)
-        rect = scene.nodes_rect()
+        rect = scene.content_rect()
         if rect.isEmpty():
             self.set_zoom(1.0)
             self.centerOn(0, 0)
             return
         rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
-        viewport = self.viewport().rect()
-        factor = min(viewport.width() / rect.width(), viewport.height() / rect.height(), 1.0)
-        self.set_zoom(factor)
+        self.set_zoom(self._fit_zoom(rect))
         self.centerOn(rect.center())
         self.minimap.schedule()
+
+    def show_start(self) -> None:
+        """The first view of a drawing: all of it if every label is readable so, else 100% at its start.
+
+        A long network fitted whole is a column of coloured boxes; the user sees its
+        first layers readable instead (Fit View shows the rest).
+        """
+        scene = self.scene()
+        rect = scene.content_rect() if scene is not None else QRectF()
+        margined = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        if rect.isEmpty() or self._fit_zoom(margined) >= fonts().detail_zoom:
+            self.fit_view()
+            return
+        self.grow_scene_rect(reset=True)
+        self.set_zoom(1.0)
+        viewport = self.viewport().rect()
+        first = min(
+            scene.nodes.values(), key=lambda item: (item.y(), item.x()) if scene.flow == "TB" else (item.x(), item.y())
+        )
+        card = first.mapRectToScene(first.card_rect())
+        if scene.flow == "TB":
+            self.centerOn(card.center().x(), margined.top() + viewport.height() / 2)
+        else:
+            self.centerOn(margined.left() + viewport.width() / 2, card.center().y())
+        self.minimap.schedule()
+
+    # -- minimap and toasts ---------------------------------------------------------------
+    def set_minimap_enabled(self, enabled: bool) -> None:
+        """Show or hide the minimap strip (the viewport takes its room back)."""
+        self.minimap.setVisible(enabled)
+        self.update_margins()
+        self.minimap.schedule()
+
+    def update_margins(self) -> None:
+        """Keep the minimap's strip outside the viewport, so it hides nothing."""
+        right, bottom = self.minimap.strip()
+        self.setViewportMargins(0, 0, right, bottom)
+        self.minimap.place()
+
+    def show_toast(self, text: str, scene_pos: QPointF) -> None:
+        """Say `text` next to the scene point `scene_pos` (where the user let go)."""
+        self.toast.show_at(text, self.mapFromScene(scene_pos))
 
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
@@ -215,7 +262,8 @@ class CanvasView(QGraphicsView):
 
     # -- drops from the palette ----------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(LAYER_MIME) and not getattr(self.scene(), "read_only", True):
+        # Accepted over a read-only block view too: the drop then says why it adds nothing.
+        if event.mimeData().hasFormat(LAYER_MIME) and self.scene() is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -225,102 +273,9 @@ class CanvasView(QGraphicsView):
 
     def dropEvent(self, event) -> None:
         mime = event.mimeData()
-        if not mime.hasFormat(LAYER_MIME) or getattr(self.scene(), "read_only", True):
+        if not mime.hasFormat(LAYER_MIME) or self.scene() is None:
             event.ignore()
             return
         text = bytes(mime.data(LAYER_MIME)).decode("utf-8", "replace")
         event.acceptProposedAction()
         self.layer_dropped.emit(text, self.mapToScene(event.position().toPoint()))
-
-
-class MiniMap(QWidget):
-    """A small overview in the view's corner; shown when the net does not fit the view."""
-
-    WIDTH, HEIGHT, MARGIN = 180, 120, 10
-
-    def __init__(self, view: CanvasView):
-        super().__init__(view)
-        self.view = view
-        self.setFixedSize(self.WIDTH, self.HEIGHT)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip("Overview: click or drag to move the view")
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(60)
-        self._timer.timeout.connect(self.refresh)
-        self._world = QRectF()
-        self.hide()
-
-    def schedule(self, *args) -> None:
-        """Refresh soon; many scene changes in a row cost one repaint."""
-        self._timer.start()
-
-    def place(self) -> None:
-        viewport = self.view.viewport().geometry()
-        self.move(viewport.right() - self.WIDTH - self.MARGIN, viewport.bottom() - self.HEIGHT - self.MARGIN)
-
-    def refresh(self) -> None:
-        scene = self.view.scene()
-        nodes = scene.nodes_rect() if scene is not None else QRectF()
-        if not nodes.isEmpty():
-            self.view.grow_scene_rect()
-        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-        needed = not nodes.isEmpty() and not visible.contains(nodes)
-        self.setVisible(needed)
-        if needed:
-            self._world = nodes.adjusted(-40, -40, 40, 40)
-            self.place()
-            self.update()
-
-    def _scale(self) -> tuple[float, QPointF]:
-        world = self._world
-        scale = min((self.WIDTH - 8) / world.width(), (self.HEIGHT - 8) / world.height())
-        offset = QPointF(
-            (self.WIDTH - world.width() * scale) / 2 - world.left() * scale,
-            (self.HEIGHT - world.height() * scale) / 2 - world.top() * scale,
-        )
-        return scale, offset
-
-    def _to_map(self, rect: QRectF) -> QRectF:
-        scale, offset = self._scale()
-        return QRectF(
-            rect.left() * scale + offset.x(),
-            rect.top() * scale + offset.y(),
-            rect.width() * scale,
-            rect.height() * scale,
-        )
-
-    def paintEvent(self, event) -> None:
-        scene = self.view.scene()
-        if scene is None or self._world.isEmpty():
-            return
-        palette = scene.canvas_palette
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(palette.pen("border"))
-        fill = palette.color("body")
-        fill.setAlpha(235)
-        painter.setBrush(fill)
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-        painter.setPen(Qt.PenStyle.NoPen)
-        for item in scene.nodes.values():
-            painter.setBrush(palette.color("error") if item.severity == "error" else palette.color("subtext"))
-            painter.drawRect(self._to_map(item.sceneBoundingRect()))
-        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-        painter.setPen(palette.pen("accent", 1.5))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(self._to_map(visible).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1)))
-        painter.end()
-
-    def _jump(self, point: QPointF) -> None:
-        scale, offset = self._scale()
-        self.view.centerOn((point.x() - offset.x()) / scale, (point.y() - offset.y()) / scale)
-
-    def mousePressEvent(self, event) -> None:
-        self._jump(event.position())
-        event.accept()
-
-    def mouseMoveEvent(self, event) -> None:
-        if event.buttons() & Qt.MouseButton.LeftButton:
-            self._jump(event.position())
-        event.accept()

@@ -36,11 +36,6 @@ class ConfusionMatrixWidget(QWidget):
         self.matrix = None
         self.update()
 
-    def accuracy(self) -> float:
-        if self.matrix is None or self.matrix.sum() == 0:
-            return 0.0
-        return float(np.trace(self.matrix) / self.matrix.sum())
-
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)

@@ -212,7 +212,7 @@ class ComparisonPlot(_TimedPlot):
 
     def __init__(self, scheduler: RedrawScheduler):
         self.widget = _make_plot("Runs compared", "step")
-        self.legend = self.widget.addLegend(offset=(-10, 10))
+        self.widget.addLegend(offset=(-10, 10))  # the curves' names show in it
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._sources: dict[int, tuple[str, object]] = {}
         self._init_timer(scheduler)

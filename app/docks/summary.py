@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.document import Document
-from backend.summary import model_params, network_rows
+from backend.summary import network_rows
 
 
 class SummaryWidget(QWidget):
@@ -62,12 +62,8 @@ class SummaryWidget(QWidget):
             else:
                 parent.addChild(item)
             parents.append(item)
-        self.network_total = model_params(network, report)
-        self.project_total = sum(
-            model_params(net, document.reports[name])
-            for name, net in document.project.networks.items()
-            if name in document.reports
-        )
+        self.network_total = report.total_params
+        self.project_total = sum(report.total_params for report in document.reports.values())
         text = f"<b>Total params: {self.network_total:,}</b>"
         if len(document.project.networks) > 1:
             text += f" &nbsp; (network {document.current_network}; whole project: {self.project_total:,})"

@@ -7,9 +7,10 @@ stochastic / mini-batch with a size), augmentations (check boxes) and the device
 (CUDA listed only when PyTorch sees a GPU). Only settings that matter for the current
 choices are shown (Adam's betas only for Adam, the CSV target only for a CSV ...).
 
-Every edit pushes one `SetTrainingValue` onto the document's undo stack, which
-changes ``project.training`` and calls ``document.notify_training_config()``; the
-form re-reads the project on that signal, so undo and redo update it too.
+Every edit pushes one `app.commands.SetTrainingCommand` onto the document's undo
+stack, which changes the setting through ``Project.set_training``; the form re-reads
+the project on the `graph.events.TrainingChanged` that follows, so undo and redo
+update it too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,11 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.commands import SetTrainingCommand
 from app.document import Document
+from graph.events import ProjectEvent, TrainingChanged
 from graph.params import Param, ParamError
 from graph.training_config import (
     AUGMENTATIONS,
     BUILTIN_DATASETS,
+    OPTIMIZER_SETTINGS,
     TRAINING_PARAM_BY_NAME,
     coerce_training_value,
 )
@@ -46,57 +49,18 @@ CHOOSE_FILE = "Choose file…"
 CHOOSE_FOLDER = "Choose folder…"
 DATA_FILTER = "Data files (*.csv *.npz *.idx *-ubyte *.gz);;All files (*)"
 
-# Which hyper-parameters each optimizer reads (the rest are hidden, not reset).
-OPTIMIZER_PARAMS = {
-    "sgd": ("weight_decay",),
-    "momentum": ("momentum", "weight_decay"),
-    "momentum_ema": ("momentum", "weight_decay"),
-    "adagrad": ("eps", "weight_decay"),
-    "rmsprop": ("momentum", "eps", "weight_decay"),
-    "adam": ("beta1", "beta2", "eps", "weight_decay"),
-    "adamw": ("beta1", "beta2", "eps", "weight_decay"),
-}
-OPTIMIZER_DEPENDENT = ("momentum", "beta1", "beta2", "eps", "weight_decay")
+# Settings only some optimizers read: shown for those (hidden, not reset, for the others).
+OPTIMIZER_DEPENDENT = {name for names in OPTIMIZER_SETTINGS.values() for name in names}
 
 GROUPS = (
     ("Data", ("dataset", "target", "task", "val_split")),
-    ("Optimization", ("loss", "optimizer", "lr", *OPTIMIZER_DEPENDENT)),
+    ("Optimization", ("loss", "optimizer", "lr", "momentum", "beta1", "beta2", "eps", "weight_decay")),
     ("Batches and epochs", ("batch_size", "epochs", "seed")),
     ("Schedule and early stopping", ("schedule", "step_size", "gamma", "early_stopping", "min_delta", "restore_best")),
     ("Augmentation", ("augment",)),
     ("Generative models", ("latent_dim", "kl_weight")),
     ("Device", ("device", "amp", "channels_last", "compile")),
 )
-
-
-class SetTrainingValue(QUndoCommand):
-    """One change of one training setting; consecutive changes of the same setting merge."""
-
-    ID = 0x7A11
-
-    def __init__(self, document: Document, name: str, value: Any):
-        super().__init__(f"Set training {name}")
-        self.document = document
-        self.name = name
-        self.old = document.project.training.get(name)
-        self.new = value
-
-    def id(self) -> int:
-        return self.ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetTrainingValue) or other.name != self.name:
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        self.document.project.training[self.name] = self.new
-        self.document.notify_training_config()
-
-    def undo(self) -> None:
-        self.document.project.training[self.name] = self.old
-        self.document.notify_training_config()
 
 
 class _CudaProbe(QObject):
@@ -208,7 +172,7 @@ class TrainingSettingsWidget(QWidget):
         self.cuda_available = False
         cuda_probe.found.connect(self._cuda_found)
         cuda_probe.start()
-        document.training_config_changed.connect(self.sync_from_project)
+        document.project_changed.connect(self._on_project_changed)
         document.project_replaced.connect(self.sync_from_project)
         if cuda_probe.result is not None:
             self._cuda_found(cuda_probe.result)
@@ -313,8 +277,12 @@ class TrainingSettingsWidget(QWidget):
             return False
         if self.document.project.training.get(name) == value:
             return True
-        self.document.undo_stack.push(SetTrainingValue(self.document, name, value))
+        self.document.undo_stack.push(SetTrainingCommand(self.document, name, value))
         return True
+
+    def _on_project_changed(self, event: ProjectEvent) -> None:
+        if isinstance(event, TrainingChanged):
+            self.sync_from_project()
 
     def sync_from_project(self) -> None:
         """Show the project's values (after undo/redo, open, or a refused edit)."""
@@ -360,7 +328,7 @@ class TrainingSettingsWidget(QWidget):
         task = config.get("task", "auto")
         is_gan = task == "gan" or {"generator", "discriminator"} <= networks
         is_vae = task == "vae" or {"encoder", "decoder"} <= networks
-        used = set(OPTIMIZER_PARAMS.get(config.get("optimizer"), ()))
+        used = set(OPTIMIZER_SETTINGS.get(config.get("optimizer"), ()))
         schedule = config.get("schedule", "none")
         early = int(config.get("early_stopping", 0) or 0) > 0
         on_cuda_possible = self.cuda_available or config.get("device") == "cuda"

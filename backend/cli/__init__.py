@@ -2,7 +2,10 @@
 
 Each sub-command lives in its own module with ``add_parser(subparsers)`` and
 ``run(args) -> int``. Any bad argument prints one line and exits 2; no traceback
-ever reaches the user. With no sub-command the app opens on LeNet-5.
+ever reaches the user. No sub-command means ``gui``. This package never imports
+the desktop app: the ``netcanvas`` console script is ``app.entry``, which passes
+`main` a runner for the ``gui`` command (``python -m backend.cli gui`` has none and
+says how to start the app).
 """
 
 from __future__ import annotations
@@ -10,8 +13,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-COMMANDS = ("gui", "presets", "new", "summary", "validate", "export", "train", "import")
+# Opens the desktop app: (project file, preset, --set options, screenshot PNG) -> exit status.
+GuiRunner = Callable[[str | None, str | None, dict[str, Any], Path | None], int]
+
+COMMANDS = ("gui", "presets", "new", "summary", "validate", "export", "train", "check", "compare", "import")
 
 
 class UsageError(Exception):
@@ -42,10 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, gui_runner: GuiRunner | None = None) -> int:
+    """Run one command; returns the exit status.
+
+    Args:
+        argv: the arguments (default: the process's).
+        gui_runner: what opens the desktop app for the ``gui`` command (given by ``app.entry``).
+    """
     argv = sys.argv[1:] if argv is None else argv
     try:
         parser = build_parser()
+        parser.set_defaults(gui_runner=gui_runner)
         args = parser.parse_args(argv or ["gui"])
         if args.command is None:
             args = parser.parse_args(["gui", *argv])

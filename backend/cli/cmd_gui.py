@@ -1,8 +1,9 @@
 """``netcanvas gui [PROJECT] [--preset NAME [--set K=V]...] [--screenshot PNG]``: the desktop app.
 
 Plain ``netcanvas`` lands here too and opens LeNet-5 on digits, ready to train.
-The app package (and with it Qt) is imported only inside `run`, so the rest of the
-command line works on machines without a display or Qt.
+This module checks the arguments; opening the window is the job of the runner the
+app's entry point (``app.entry``) hands to `backend.cli.main`, so the command line
+never imports the app or Qt and works on machines without a display.
 """
 
 from __future__ import annotations
@@ -38,12 +39,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--screenshot needs a .png file name, got {args.screenshot!r}")
         if not screenshot.parent.is_dir():
             raise UsageError(f"--screenshot: the folder {str(screenshot.parent)!r} does not exist")
+    runner = args.gui_runner
+    if runner is None:
+        raise CommandError(
+            "the desktop app starts with `netcanvas gui` (or `python -m app`), not `python -m backend.cli`"
+        )
     try:
-        from app.main import run_app
-    except ImportError as error:
-        raise CommandError(f"the desktop app cannot start: {error} (install PySide6 and pyqtgraph)") from None
-    try:
-        return run_app(args.project, args.preset, options, screenshot)
+        return runner(args.project, args.preset, options, screenshot)
     except ProjectFileError as error:
         raise CommandError(str(error)) from None
     except ParamError as error:

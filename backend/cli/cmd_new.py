@@ -11,7 +11,6 @@ import argparse
 from backend.cli import CommandError, UsageError
 from graph.params import ParamError
 from graph.project_io import save_project
-from graph.training_config import TRAINING_PARAM_BY_NAME, coerce_training_value
 
 
 def add_parser(subparsers) -> None:
@@ -37,26 +36,14 @@ def parse_settings(items: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: building every preset's module is only needed by the commands that use them.
-    from graph.presets import PRESETS, PresetError, build_preset
+    from graph.presets import PRESETS, build_preset_with_settings
 
     preset = PRESETS.get(args.preset)
     if preset is None:
         raise UsageError(f"unknown preset {args.preset!r} (choose from: {', '.join(PRESETS)})")
-    settings = parse_settings(args.settings)
-    option_names = {p.name for p in preset.options}
-    options = {k: v for k, v in settings.items() if k in option_names}
-    training = {k: v for k, v in settings.items() if k not in option_names}
-    for key in training:
-        if key not in TRAINING_PARAM_BY_NAME:
-            known = ", ".join(sorted(option_names)) or "none"
-            raise UsageError(
-                f"unknown setting {key!r}: not an option of preset {args.preset} ({known}) nor a training setting"
-            )
     try:
-        project = build_preset(args.preset, options)
-        for key, value in training.items():
-            project.training[key] = coerce_training_value(key, value)
-    except (PresetError, ParamError) as error:
+        project = build_preset_with_settings(args.preset, parse_settings(args.settings))
+    except ParamError as error:
         raise UsageError(str(error)) from None
     try:
         save_project(project, args.output)

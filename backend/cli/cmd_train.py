@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
 
     interrupted = []
 
-    def on_interrupt(signum, frame) -> None:
+    def on_interrupt(_signum, _frame) -> None:
         interrupted.append(True)
         progress.line("stopping after this batch (Ctrl-C again to quit now)")
         signal.signal(signal.SIGINT, signal.default_int_handler)

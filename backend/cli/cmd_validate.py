@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 
 from backend.cli.project_file import open_project
-from backend.summary import model_params
 from graph.validation import validate_project
 
 
@@ -29,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         failed = failed or bool(report.errors)
     if failed:
         return 1
-    params = sum(model_params(project.networks[name], report) for name, report in reports.items())
+    params = sum(report.total_params for report in reports.values())
     count = len(reports)
     print(f"{args.project}: valid ({count} network{'s' if count > 1 else ''}, {params:,} params)")
     return 0

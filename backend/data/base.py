@@ -9,7 +9,7 @@ normalising: torch tensors ready to be moved to the device.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -76,7 +76,7 @@ class PreparedData:
         display: up to 16 validation images in [0, 1] as (N, C, H, W) for picture grids.
         value_range: the (low, high) a pixel can take after normalisation (augmentation clamps to it).
         pixel_scale: how much one unit of raw [0, 1] brightness is after normalisation.
-        target_mean / target_std: regression targets were standardised with these.
+        target_std: regression targets were standardised (mean 0) with this spread.
     """
 
     name: str
@@ -90,9 +90,7 @@ class PreparedData:
     display: torch.Tensor | None = None
     value_range: tuple[float, float] = (0.0, 1.0)
     pixel_scale: float = 1.0
-    target_mean: torch.Tensor | None = None
     target_std: torch.Tensor | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def num_classes(self) -> int:

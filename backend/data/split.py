@@ -47,7 +47,7 @@ def split_and_normalise(raw: RawData, fitted: FittedData, task: str, val_split: 
         std = _safe_std(data.train_y, 0)
         data.train_y = (data.train_y - mean) / std
         data.val_y = (data.val_y - mean) / std
-        data.target_mean, data.target_std = mean, std
+        data.target_std = std
     if fitted.flatten is not None:
         data.train_x = data.train_x.reshape(len(data.train_x), *fitted.flatten)
         data.val_x = data.val_x.reshape(len(data.val_x), *fitted.flatten)

@@ -16,9 +16,10 @@ from torch import nn
 from backend.codegen import CodegenError
 from backend.compiler import build_models, example_inputs
 from graph.project import Project
-from graph.validation import validate_network
+from graph.validation import NetworkReport, validate_network
 
 Weights = dict[str, dict[str, Any]]
+Reports = dict[str, NetworkReport]
 
 
 class ExportError(Exception):
@@ -53,15 +54,20 @@ def output_paths(path: str | os.PathLike, names: list[str], several: bool) -> di
 
 
 def build_for_export(
-    project: Project, names: list[str], weights: Weights | None = None
+    project: Project, names: list[str], weights: Weights | None = None, reports: Reports | None = None
 ) -> dict[str, tuple[nn.Module, tuple]]:
     """Each network's module in eval mode with example inputs of batch 2.
 
     Args:
         weights: trained state dicts by network name; networks without one keep fresh weights.
+        reports: validation reports by network name (the caller's, or made here once per network);
+            code generation and the example inputs both read them.
     """
+    reports = {
+        name: (reports or {}).get(name) or validate_network(project.networks[name], project.blocks) for name in names
+    }
     try:
-        models, _ = build_models(project, names)
+        models, _ = build_models(project, names, reports)
     except CodegenError as error:
         raise ExportError(f"the network has errors:\n{error}") from None
     except (RuntimeError, MemoryError) as error:  # e.g. a layer too large to allocate
@@ -75,9 +81,8 @@ def build_for_export(
                 raise ExportError(
                     f"{name}: the weights do not fit this network: {str(error).splitlines()[0]}"
                 ) from None
-        network = project.networks[name]
-        report = validate_network(network, project.blocks)
-        result[name] = (model.eval(), example_inputs(network, report, batch=2, blocks=project.blocks))
+        inputs = example_inputs(project.networks[name], reports[name], batch=2, blocks=project.blocks)
+        result[name] = (model.eval(), inputs)
     return result
 
 

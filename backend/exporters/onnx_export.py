@@ -29,6 +29,7 @@ from onnxscript.rewriter.rules.common import (
 from backend.exporters.common import (
     Exported,
     ExportError,
+    Reports,
     Weights,
     build_for_export,
     check_folder,
@@ -61,12 +62,17 @@ def _quiet_exporter():
 
 
 def export_onnx(
-    project: Project, path: str | os.PathLike, network: str | None = None, weights: Weights | None = None
+    project: Project,
+    path: str | os.PathLike,
+    network: str | None = None,
+    weights: Weights | None = None,
+    reports: Reports | None = None,
 ) -> list[Exported]:
     """Write `network` (or every network: ``out_<name>.onnx`` each) as ONNX.
 
     Args:
         weights: trained state dicts by network name (fresh weights without).
+        reports: the networks' validation reports when the caller has them (validated once otherwise).
 
     Raises:
         ExportError: a network has errors, or the exporter cannot express one of its layers.
@@ -76,7 +82,7 @@ def export_onnx(
     for target in paths.values():
         check_folder(target)
     written = []
-    for name, (model, inputs) in build_for_export(project, names, weights).items():
+    for name, (model, inputs) in build_for_export(project, names, weights, reports).items():
         target = paths[name]
         net = project.networks[name]
         input_names = [n.name for n in net.input_nodes()][: len(inputs)]

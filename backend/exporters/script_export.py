@@ -14,7 +14,6 @@ from __future__ import annotations
 import pprint
 from pathlib import Path
 
-from backend.codegen import generate
 from backend.exporters.common import Exported, ExportError
 from backend.exporters.script_data import data_snippet
 from backend.exporters.script_generative import generative_body
@@ -273,7 +272,7 @@ if __name__ == "__main__":
 '''
 
 
-def export_script(project: Project, path: str | Path, network: str | None = None) -> list[Exported]:
+def export_script(project: Project, path: str | Path) -> list[Exported]:
     """Write a standalone training script for `project` to `path`.
 
     Raises:
@@ -289,7 +288,7 @@ def export_script(project: Project, path: str | Path, network: str | None = None
         raise ExportError(f"the training script cannot train a {session.task} task")
     generative = session.task in ("vae", "gan")
     name = next(iter(project.networks))
-    generated = generate(project, list(project.networks) if generative else [name])
+    generated = session.generated  # the model the session built: validated once, in the session
     config = session.config
     settings = {
         key: config[key]

@@ -16,6 +16,7 @@ import torch
 from backend.exporters.common import (
     Exported,
     ExportError,
+    Reports,
     Weights,
     build_for_export,
     check_folder,
@@ -42,12 +43,17 @@ def _to_torchscript(model: torch.nn.Module, inputs: tuple) -> tuple[torch.jit.Sc
 
 
 def export_torchscript(
-    project: Project, path: str | os.PathLike, network: str | None = None, weights: Weights | None = None
+    project: Project,
+    path: str | os.PathLike,
+    network: str | None = None,
+    weights: Weights | None = None,
+    reports: Reports | None = None,
 ) -> list[Exported]:
     """Write `network` (or every network: ``out_<name>.pt`` each) as TorchScript.
 
     Args:
         weights: trained state dicts by network name (fresh weights without).
+        reports: the networks' validation reports when the caller has them (validated once otherwise).
 
     Raises:
         ExportError: a network has errors, or neither scripting nor tracing works.
@@ -57,7 +63,7 @@ def export_torchscript(
     for target in paths.values():
         check_folder(target)
     written = []
-    for name, (model, inputs) in build_for_export(project, names, weights).items():
+    for name, (model, inputs) in build_for_export(project, names, weights, reports).items():
         target = paths[name]
         try:
             scripted, note = _to_torchscript(model, inputs)

@@ -27,7 +27,8 @@ from backend.training.augment import Augmenter, parse_augmentations
 from backend.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from backend.training.device import DeviceError, device_settings
 from backend.training.early_stopping import EarlyStopping
-from backend.training.events import BatchEvent, EpochEvent, ImagesEvent, TrainingResult
+from backend.training.events import BatchEvent, EpochEvent, FlowEvent, ImagesEvent, TrainingResult
+from backend.training.flow import DEFAULT_EVERY, FlowProbe
 from backend.training.losses import LossError, resolve_loss
 from backend.training.recipes import GANRecipe, Recipe, RecipeContext, SupervisedRecipe, VAERecipe
 from backend.training.schedules import Schedule
@@ -133,7 +134,7 @@ class TrainingSession:
         classes = data.num_classes if task in ("classification", "sequence") else 0
         self.loss = resolve_loss(config["loss"], task, facts.output_shape or (), classes)
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
-        self.models, self.generated = build_models(self.project)
+        self.models, self.generated = build_models(self.project, reports={n: i.report for n, i in infos.items()})
         load_initial_weights(self.models, config["weights"])
         image_batches = data.train_x.dim() == 4
         for model in self.models.values():
@@ -218,6 +219,11 @@ class TrainingSession:
     def resume(self) -> None:
         self._running.set()
 
+    def fixed_batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The first `size` training samples (fitted, normalised, on the device) and their targets."""
+        data = self.data
+        return data.train_x[:size], None if data.train_y is None else data.train_y[:size]
+
     def save_weights(self, path: str | Path) -> None:
         """The weights as a state_dict (a dict of state_dicts by network for multi-network projects)."""
         states = {name: {k: v.detach().cpu() for k, v in m.state_dict().items()} for name, m in self.models.items()}
@@ -243,9 +249,16 @@ class TrainingSession:
         on_batch: Callable[[BatchEvent], None] | None = None,
         on_epoch: Callable[[EpochEvent], None] | None = None,
         on_images: Callable[[ImagesEvent], None] | None = None,
+        on_flow: Callable[[FlowEvent], None] | None = None,
+        flow_every: int = DEFAULT_EVERY,
     ) -> TrainingResult:
-        """Train until the last epoch, a stop, early stopping or a failure; never raises for those."""
+        """Train until the last epoch, a stop, early stopping or a failure; never raises for those.
+
+        ``on_flow`` gets per-node gradient and activation statistics every `flow_every` steps
+        (see `backend.training.flow`); without it no step is sampled.
+        """
         self._where = (self.start_epoch, 0)
+        self._probe = FlowProbe(self.models, on_flow, flow_every)
         try:
             status, message = self._loop(on_batch, on_epoch, on_images)
         except _Failure as failure:
@@ -258,6 +271,7 @@ class TrainingSession:
             log.exception("training failed")
             epoch, batch = self._where
             status, message = "failed", f"training failed at epoch {epoch}, batch {batch}: {_one_line(error)}"
+        self._probe.close()
         if status in ("finished", "early_stopped") and self.early_stopping.restore(self.models):
             message += f"; kept the weights of epoch {self.early_stopping.best_epoch}"
         return TrainingResult(status, message, len(self.history), list(self.history), self.early_stopping.best_epoch)
@@ -300,8 +314,10 @@ class TrainingSession:
                     x = self.augmenter(x, generator)
                 if self.settings.channels_last and x.dim() == 4:
                     x = x.contiguous(memory_format=torch.channels_last)
+                self._probe.before_step(self.step + 1)
                 loss, parts = recipe.train_step(x, y)
                 self.step += 1
+                self._probe.after_step(self.step, epoch, batch)
                 seen += len(index)
                 total += loss * len(index)
                 for name, value in parts.items():

@@ -1,7 +1,8 @@
 """What the training engine reports: plain dataclasses, no Qt.
 
-The engine calls ``on_batch(BatchEvent)``, ``on_epoch(EpochEvent)`` and
-``on_images(ImagesEvent)`` on the training thread and returns a `TrainingResult`.
+The engine calls ``on_batch(BatchEvent)``, ``on_epoch(EpochEvent)``,
+``on_images(ImagesEvent)`` and ``on_flow(FlowEvent)`` on the training thread and
+returns a `TrainingResult`.
 The GUI turns them into queued signals; the command line prints them. Every field
 is a plain Python or numpy value so an event can cross threads without touching
 torch tensors that are still being trained.
@@ -12,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-STATUSES = ("finished", "stopped", "early_stopped", "failed")
 
 
 @dataclass
@@ -71,8 +70,44 @@ class ImagesEvent:
 
 
 @dataclass
+class NodeFlow:
+    """Gradient and activation statistics of one node at one sampled step.
+
+    Attributes:
+        network, node: where (``block.layer`` for a layer inside a block).
+        grad_norm: L2 norm of the node's parameter gradients (None: no parameters).
+        grad_rms: the same per parameter, ``grad_norm / sqrt(count)``, comparable across layers.
+        act_mean, act_std: mean and standard deviation of the node's output on that batch
+            (None when the node's output was not seen, e.g. no module of its own).
+        flag: ``"vanishing"``, ``"exploding"`` or "" (see `backend.training.flow.flag_gradients`).
+    """
+
+    network: str
+    node: str
+    grad_norm: float | None
+    grad_rms: float | None
+    act_mean: float | None
+    act_std: float | None
+    flag: str = ""
+
+
+@dataclass
+class FlowEvent:
+    """Per-node flow statistics after a sampled step (every few steps, see `backend.training.flow`)."""
+
+    step: int
+    epoch: int
+    batch: int
+    nodes: list[NodeFlow]
+
+    @property
+    def flagged(self) -> list[NodeFlow]:
+        return [node for node in self.nodes if node.flag]
+
+
+@dataclass
 class TrainingResult:
-    """How a run ended: ``status`` is one of `STATUSES`; ``history`` has one dict per epoch."""
+    """How a run ended: ``status`` is finished, stopped, early_stopped or failed; ``history`` has one dict per epoch."""
 
     status: str
     message: str

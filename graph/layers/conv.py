@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from graph.params import MAX_DIM, Param, format_value
 from graph.registry import register
-from graph.shapes import ShapeError, check_channels, format_sizes, require_rank, window_output
+from graph.shapes import ShapeError, check_channels, format_sizes, numel, require_rank, window_output
 from graph.spec import LayerSpec, kwargs, render, squeeze
 
 MAX_WINDOW = 1024
@@ -87,6 +87,17 @@ def _conv_count(inputs: dict, p: dict) -> int:
     return weights + (p["out_channels"] if p["bias"] else 0)
 
 
+def _conv_macs(inputs: dict, p: dict, out_shapes: dict) -> int | None:
+    """Each output value is a dot product over (in_channels / groups) x kernel taps (dilation changes nothing)."""
+    outputs = numel(out_shapes["out"])
+    if outputs is None:
+        return None
+    taps = check_channels(inputs["x"][0], p["in_channels"]) // p["groups"]
+    for k in p["kernel_size"]:
+        taps *= k
+    return outputs * taps
+
+
 def _in_channels(inputs: dict, p: dict):
     return p["in_channels"] if p["in_channels"] is not None else inputs["x"][0][0]
 
@@ -121,7 +132,9 @@ for _name, _length, _layout in (("Conv1d", 1, "(C, L)"), ("Conv2d", 2, "(C, H, W
             doc=_CONV_DOCS[_name],
             params=_conv_params(_length),
             infer=lambda inputs, p, n=_length, lay=_layout: conv_infer(inputs, p, n, lay),
+            auto=lambda inputs, p: {"in_channels": _in_channels(inputs, p)},
             count_params=_conv_count,
+            count_macs=_conv_macs,
             build=_conv_build(_name, _length, ("stride", "padding", "dilation", "groups", "bias")),
             face=("out_channels", "kernel_size", "stride"),
             icon="conv",
@@ -157,6 +170,16 @@ def _transpose_count(inputs: dict, p: dict) -> int:
     return in_channels * p["out_channels"] * kh * kw + (p["out_channels"] if p["bias"] else 0)
 
 
+def _transpose_macs(inputs: dict, p: dict, out_shapes: dict) -> int | None:
+    """Every input value is spread over a whole kernel of every output channel."""
+    shape = inputs["x"][0]
+    inputs_count = numel(shape[1:])
+    if inputs_count is None:
+        return None
+    kh, kw = p["kernel_size"]
+    return inputs_count * check_channels(shape, p["in_channels"]) * p["out_channels"] * kh * kw
+
+
 register(
     LayerSpec(
         type="ConvTranspose2d",
@@ -182,7 +205,9 @@ register(
             Param("bias", "bool", True, "Learn one additive bias per output channel."),
         ),
         infer=_transpose_infer,
+        auto=lambda inputs, p: {"in_channels": _in_channels(inputs, p)},
         count_params=_transpose_count,
+        count_macs=_transpose_macs,
         build=_conv_build("ConvTranspose2d", 2, ("stride", "padding", "output_padding", "bias")),
         face=("out_channels", "kernel_size", "stride"),
         icon="conv",

@@ -33,6 +33,12 @@ def _linear_count(inputs, p):
     return features * p["out_features"] + (p["out_features"] if p["bias"] else 0)
 
 
+def _linear_macs(inputs, p, out_shapes):
+    """in_features x out_features for every position the layer is applied to (each step of a sequence)."""
+    positions = numel(inputs["x"][0][:-1])
+    return None if positions is None else positions * _linear_in(inputs, p) * p["out_features"]
+
+
 def _linear_build(inputs, p):
     bias = "" if p["bias"] is True else f", bias={render(p['bias'])}"
     return f"nn.Linear({render(_linear_in(inputs, p))}, {render(p['out_features'])}{bias})"
@@ -59,7 +65,9 @@ register(
             Param("bias", "bool", True, "Learn an additive bias."),
         ),
         infer=_linear_infer,
+        auto=lambda inputs, p: {"in_features": _linear_in(inputs, p)},
         count_params=_linear_count,
+        count_macs=_linear_macs,
         build=_linear_build,
         face=("out_features",),
         icon="linear",
@@ -96,6 +104,7 @@ register(
             ),
         ),
         infer=_flatten_infer,
+        output_is_view=True,
         build=lambda inputs, p: "nn.Flatten()" if p["start_dim"] == 1 else f"nn.Flatten({render(p['start_dim'])})",
         icon="flatten",
     )
@@ -134,6 +143,7 @@ register(
             Param("shape", "shape", (1, 28, 28), "New shape of one sample (one size may be -1).", allow_infer_dim=True),
         ),
         infer=_reshape_infer,
+        output_is_view=True,
         build=None,
         forward=lambda ctx: [
             f"{ctx.out} = {ctx.x}.reshape({ctx.x}.size(0), " + ", ".join(str(s) for s in ctx.out_shapes["out"]) + ")"
@@ -148,6 +158,7 @@ register(
         category="Core",
         doc="Passes its input through unchanged. Useful as a named junction or a placeholder.",
         infer=lambda inputs, p: inputs["x"][0],
+        output_is_view=True,
         build=None,
         forward=lambda ctx: [f"{ctx.out} = {ctx.x}"],
     )

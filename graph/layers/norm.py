@@ -34,9 +34,13 @@ def _bn_count(inputs: dict, p: dict) -> int:
     return 2 * check_channels(inputs["x"][0], p["num_features"], "num_features") if p["affine"] else 0
 
 
+def _bn_features(inputs: dict, p: dict):
+    return p["num_features"] if p["num_features"] is not None else inputs["x"][0][0]
+
+
 def _bn_build(type_name: str):
     def build(inputs: dict, p: dict) -> str:
-        features = p["num_features"] if p["num_features"] is not None else inputs["x"][0][0]
+        features = _bn_features(inputs, p)
         return f"nn.{type_name}({render(features)}{kwargs(p, TORCH_BN_DEFAULTS, ('eps', 'momentum', 'affine'))})"
 
     return build
@@ -71,6 +75,7 @@ for _name, _ranks, _layout in (("BatchNorm1d", (1, 2), "(C) or (C, L)"), ("Batch
                 Param("affine", "bool", True, "Learn a scale and shift per channel."),
             ),
             infer=_bn_infer(_ranks, _layout),
+            auto=lambda inputs, p: {"num_features": _bn_features(inputs, p)},
             count_params=_bn_count,
             build=_bn_build(_name),
             face=("num_features",),

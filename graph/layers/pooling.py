@@ -75,6 +75,7 @@ for _name in ("MaxPool2d", "AvgPool2d"):
             doc=_POOL_DOCS[_name],
             params=_pool_params(),
             infer=_pool_infer,
+            auto=lambda inputs, p: {"stride": p["kernel_size"]},
             build=_pool_build(_name),
             face=("kernel_size", "stride"),
             icon="pool",

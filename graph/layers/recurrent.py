@@ -98,11 +98,32 @@ def _rnn_count(gates: int):
     return count
 
 
+def _rnn_macs(gates: int):
+    """Per step, layer and direction: the gates' input and hidden products, gates x H x (F + H)."""
+
+    def count(inputs: dict, p: dict, out_shapes: dict) -> int | None:
+        steps, features = inputs["x"][0]
+        if steps is None:
+            return None
+        hidden, directions = p["hidden_size"], 2 if p["bidirectional"] else 1
+        total = 0
+        for layer in range(p["num_layers"]):
+            size_in = features if layer == 0 else hidden * directions
+            total += gates * hidden * (size_in + hidden) * directions
+        return steps * total
+
+    return count
+
+
+def _rnn_input_size(inputs: dict, p: dict):
+    return p["input_size"] if p["input_size"] is not None else inputs["x"][0][1]
+
+
 def _rnn_build(type_name: str):
     before = ("num_layers", "nonlinearity", "bias") if type_name == "RNN" else ("num_layers", "bias")
 
     def build(inputs: dict, p: dict) -> str:
-        size_in = p["input_size"] if p["input_size"] is not None else inputs["x"][0][1]
+        size_in = _rnn_input_size(inputs, p)
         head = f"{render(size_in)}, {render(p['hidden_size'])}{kwargs(p, TORCH_RNN_DEFAULTS, before)}"
         return f"nn.{type_name}({head}, batch_first=True{kwargs(p, TORCH_RNN_DEFAULTS, ('dropout', 'bidirectional'))})"
 
@@ -170,6 +191,8 @@ for _name, _gates in GATES.items():
             outputs=("sequence", "state"),
             infer=_rnn_infer,
             count_params=_rnn_count(_gates),
+            count_macs=_rnn_macs(_gates),
+            auto=lambda inputs, p: {"input_size": _rnn_input_size(inputs, p)},
             build=_rnn_build(_name),
             forward=_rnn_forward(_name == "LSTM"),
             face=("hidden_size", "num_layers"),
@@ -225,6 +248,7 @@ register(
         doc="Keeps only the last step of a (T, F) sequence, giving (F). Put it after a recurrent layer's sequence "
         "output when one prediction per sequence is wanted, such as the next value of a time series.",
         infer=_last_infer,
+        output_is_view=True,
         build=None,
         forward=lambda ctx: [f"{ctx.out} = {ctx.x}[:, -1]"],
         icon="recurrent",

@@ -132,7 +132,7 @@ def new_project(name: str, description: str, preset: str, training_config: dict[
 
 
 def finish(project: Project) -> Project:
-    """Lay out every network and block body left to right; returns `project`."""
+    """Lay out every network and block body top down (`graph.layout`); returns `project`."""
     for definition in project.blocks.values():
         apply_layout(definition.body)
     for network in project.networks.values():

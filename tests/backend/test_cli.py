@@ -123,8 +123,9 @@ def test_summary_of_resnet18_at_imagenet_size_matches_the_reference_count(tmp_pa
     code, out, _ = run_cli(capsys, "summary", str(path))
     assert code == 0
     assert out.splitlines()[-1] == "Total params: 11,689,512"  # torchvision's resnet18
+    assert out.splitlines()[-2] == "Total mult-adds: 1.81 G"  # and its mult-adds
     rows = [line.split() for line in out.splitlines()]
-    assert ["fc", "Linear", "(N,", "1000)", "513,000"] in rows
+    assert ["fc", "Linear", "(N,", "1000)", "513,000", "512.00", "K"] in rows
     assert any(row[:2] == ["layer1_1", "BasicBlock"] for row in rows)
 
 
@@ -136,7 +137,35 @@ def test_summary_total_equals_the_parameters_of_the_built_model(lenet, capsys):
     total = int(out.splitlines()[-1].removeprefix("Total params: ").replace(",", ""))
     assert total == count_parameters(build_model(load_project(lenet)))
     header = out.splitlines()[0].split()
-    assert header == ["Layer", "Type", "Output", "shape", "Params"]
+    assert header == ["Layer", "Type", "Output", "shape", "Params", "Mult-adds"]
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:-4]}
+    assert rows["conv1"][-2:] == ["117.60", "K"] and rows["fc3"][-1] == "840" and rows["tanh1"][-1] == "0"
+
+
+def test_summary_json_is_one_object_with_the_contract_keys(lenet, capsys):
+    import json
+
+    code, out, _ = run_cli(capsys, "summary", str(lenet), "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["total_params"] == 61_706 and summary["total_macs"] == 416_520
+    assert summary["param_bytes"] == 4 * 61_706
+    batch = summary["batch_size"]
+    assert batch == int(load_project(lenet).training["batch_size"])
+    # what backward keeps: the input batch and every output but Flatten's view, float32
+    kept = 1 * 32 * 32 + 2 * (6 * 28 * 28) + 6 * 14 * 14 + 2 * (16 * 10 * 10) + 16 * 5 * 5 + 2 * 120 + 2 * 84 + 10
+    assert summary["activation_bytes"] == 4 * batch * kept
+    layers = {layer["name"]: layer for layer in summary["layers"]}
+    assert layers["conv1"] == {
+        "network": "lenet5",
+        "name": "conv1",
+        "type": "Conv2d",
+        "output_shape": "(N, 6, 28, 28)",
+        "params": 156,
+        "macs": 117_600,
+        "depth": 0,
+    }
+    assert sum(layer["macs"] for layer in summary["layers"]) == summary["total_macs"]
 
 
 def test_summary_expand_lists_the_layers_inside_blocks(tmp_path, capsys):
@@ -203,7 +232,7 @@ def test_validate_prints_warnings_but_exits_0(tmp_path, capsys):
 
     code, out, _ = run_cli(capsys, "validate", str(project_with(tmp_path, build)))
     assert code == 0
-    assert out.splitlines()[0] == "warning: net/unused: does not lead to any Output, so it is left out of the model"
+    assert out.splitlines()[0] == "warning: net/unused: feeds nothing; not part of the model"
 
 
 # -- files that are missing or broken --------------------------------------------------------------
@@ -305,7 +334,9 @@ def test_python_dash_m_runs_the_command_line(lenet):
 @pytest.mark.skipif(not CONTRACT.exists(), reason=f"the shared contract script {CONTRACT} is not on this machine")
 def test_the_shared_command_line_contract_passes(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    result = subprocess.run([str(CONTRACT), "import"], capture_output=True, text=True, timeout=900, env=env)
+    result = subprocess.run(
+        [str(CONTRACT), "cost", "check", "compare", "import"], capture_output=True, text=True, timeout=900, env=env
+    )
     last = result.stdout.strip().splitlines()[-1]
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert last.endswith(" passed, 0 failed"), "\n".join(failures) or result.stdout[-2000:]

@@ -115,7 +115,7 @@ def test_gan_script_runs_under_torchrun_with_two_processes(tmp_path):
 
 def test_a_gan_with_a_mismatched_latent_dim_is_an_export_error(tmp_path):
     project = build_preset("gan")
-    project.training["latent_dim"] = 8
+    project.set_training("latent_dim", 8)
     with pytest.raises(ExportError, match="latent_dim=8 but the generator's Input takes"):
         export_script(project, tmp_path / "train.py")
 

@@ -8,6 +8,7 @@ reason.
 
 import pytest
 
+from graph.events import BlockAdded, BlockRemoved, EdgeAdded, EdgeRemoved, NodeAdded, NodeRemoved
 from graph.grouping import (
     GroupingError,
     apply_group,
@@ -236,10 +237,15 @@ def test_ungroup_refuses_what_is_not_a_block():
 def test_edits_reach_listeners_through_the_model():
     project = residual_project()
     events = []
-    project.main.subscribe(lambda event, payload: events.append(event))
+    project.main.subscribe(lambda event: events.append(type(event)))
+    project.subscribe(lambda event: events.append(type(event)))
     plan = plan_group(project, "net", ids(project.main, "fc1", "act"), "Pair")
     assert events == []
     apply_group(project, plan)
-    assert events.count("node_added") == 1
-    assert events.count("node_removed") == 2
-    assert "edge_added" in events and "edge_removed" in events
+    assert events[0] is BlockAdded
+    assert events.count(NodeAdded) == 1
+    assert events.count(NodeRemoved) == 2
+    assert EdgeAdded in events and EdgeRemoved in events
+    events.clear()
+    undo_group(project, plan)
+    assert events[-1] is BlockRemoved

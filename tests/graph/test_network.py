@@ -2,6 +2,7 @@
 
 import pytest
 
+from graph.events import EdgeRemoved, NodeMoved, NodeRemoved, NodeRenamed, ParamChanged
 from graph.network import CycleError, DuplicateEdgeError, Edge, Network, PortError, PortOccupiedError, is_valid_name
 from graph.project_io import network_to_dict
 
@@ -76,13 +77,20 @@ def test_disconnect_returns_index_for_ordered_undo():
 def test_listeners_hear_every_mutation():
     net, (_inp, fc1, *_rest) = small_net()
     heard = []
-    net.subscribe(lambda event, payload: heard.append(event))
+    net.subscribe(heard.append)
     old = net.set_param(fc1.id, "out_features", 16)
     net.move_node(fc1.id, (10, 20))
     net.rename_node(fc1.id, "hidden")
+    edges = net.edges_into(fc1.id) + net.edges_from(fc1.id)
     net.remove_node(fc1.id)
     assert old == 8
-    assert heard == ["param_changed", "node_moved", "node_renamed", "edge_removed", "edge_removed", "node_removed"]
+    assert heard == [
+        ParamChanged(fc1, "out_features", 8, 16),
+        NodeMoved(fc1, (0.0, 0.0)),
+        NodeRenamed(fc1, "linear1"),
+        *(EdgeRemoved(edge) for edge in edges),
+        NodeRemoved(fc1),
+    ]
 
 
 def test_graph_view_tracks_changes():

@@ -89,7 +89,7 @@ def test_every_preset_round_trips_to_identical_json_and_code(name):
 
 def test_round_trip_keeps_blocks_training_and_layout(tmp_path):
     project = block_project()
-    project.training["lr"] = 0.05
+    project.set_training("lr", 0.05)
     project.layout = {"net": {"zoom": 1.5}}
     path = tmp_path / "p.json"
     save_project(project, path)
@@ -322,6 +322,24 @@ def test_wrong_fields_are_named_in_the_error(mutate, field, expected):
     message = error_of(data)
     assert message.startswith(field + ":") or f"{field}:" in message, message
     assert expected in message
+
+
+def test_connections_that_go_round_in_a_circle_are_refused_naming_one_of_them():
+    data = as_dict(conv_project())
+    edges = data["networks"]["net"]["edges"]
+    edges.append({"src": "n6", "src_port": "out", "dst": "n3", "dst_port": "x"})  # flatten back into the norm
+    edges.remove({"src": "n2", "src_port": "out", "dst": "n3", "dst_port": "x"})
+    assert error_of(data) == (
+        "networks.net.edges[1]: the connections go round in a circle "
+        "(batchnorm2d1 -> relu1 -> maxpool2d1 -> flatten1 -> batchnorm2d1); a network must flow one way"
+    )
+    data["networks"]["net"]["edges"] = [{"src": "n4", "src_port": "out", "dst": "n4", "dst_port": "x"}]
+    assert error_of(data).startswith("networks.net.edges[0]: the connections go round in a circle (relu1 -> relu1)")
+    data = as_dict(block_project())
+    data["blocks"]["Residual"]["network"]["edges"].append(
+        {"src": "n3", "src_port": "out", "dst": "n2", "dst_port": "x"}
+    )
+    assert error_of(data).startswith("blocks.Residual.network.edges[1]: the connections go round in a circle (dense")
 
 
 def test_block_errors_name_the_block_field():

@@ -3,7 +3,14 @@
 import pytest
 
 from graph.params import ParamError
-from graph.training_config import coerce_training_config, coerce_training_value, parse_batch_size
+from graph.training_config import (
+    OPTIMIZER_SETTINGS,
+    OPTIMIZERS,
+    TRAINING_PARAM_BY_NAME,
+    coerce_training_config,
+    coerce_training_value,
+    parse_batch_size,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,3 +48,9 @@ def test_strings_from_the_command_line_become_typed_values():
     assert config["lr"] == 0.01 and config["epochs"] == 3 and config["restore_best"] is False
     assert config["augment"] == "flip,rotate"
     assert config["optimizer"] == "adam"
+
+
+def test_the_optimizer_table_names_every_optimizer_and_only_training_settings():
+    assert set(OPTIMIZER_SETTINGS) == set(OPTIMIZERS)
+    for names in OPTIMIZER_SETTINGS.values():
+        assert set(names) <= set(TRAINING_PARAM_BY_NAME) - {"optimizer", "lr"}

@@ -138,7 +138,7 @@ def test_dead_end_nodes_are_warned_and_left_out():
     net.wire(net.node_by_name("flatten1"), stray)
     report = validate_network(net)
     assert report.ok
-    assert messages(report, "warning") == ["does not lead to any Output, so it is left out of the model"]
+    assert messages(report, "warning") == ["feeds nothing; not part of the model"]
     assert report.warnings[0].node_name == "stray"
     assert stray.id not in report.live and image.id in report.live
 

@@ -195,13 +195,6 @@ def test_wheel_zooms_under_the_mouse_and_f_fits_everything(qtbot, editor, docume
     assert view.zoom() <= 1.0
 
 
-def test_minimap_appears_when_the_network_does_not_fit(qtbot, editor):
-    editor.view.set_zoom(2.0)
-    qtbot.waitUntil(lambda: editor.view.minimap.isVisible())
-    editor.fit_view()
-    qtbot.waitUntil(lambda: not editor.view.minimap.isVisible())
-
-
 def test_double_click_on_a_block_opens_its_body_and_the_breadcrumb_goes_back(qtbot, editor, document):
     document.set_project(build_preset("resnet", {"depth": 18, "image_size": 16}))
     scene = editor.scene()

@@ -303,7 +303,7 @@ def test_paste_refuses_foreign_content_with_a_reason(qtbot, editor, document):
     before = project_json(document)
     with qtbot.waitSignal(editor.status_message) as message:
         editor.paste()
-    assert message.args[0] == "Cannot paste: unknown layer type 'Warp'"
+    assert message.args[0] == "Cannot paste: the copied nodes[0].type: unknown layer type 'Warp'"
     assert project_json(document) == before
 
 

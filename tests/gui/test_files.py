@@ -168,7 +168,7 @@ def _dead_pid() -> int:
 def test_recovery_after_a_crash_restores_the_autosaved_project(qtbot, answers, private_data, tmp_path):
     queue, asked = answers
     project = build_preset("mlp")
-    project.training["lr"] = 0.0123
+    project.set_training("lr", 0.0123)
     original = tmp_path / "mlp.json"
     save_project(build_preset("mlp"), original)
     folder = private_data / "autosave"

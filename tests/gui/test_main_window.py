@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import main_window as main_window_module
 from app.commands import SetParamCommand
+from app.entry import main as cli_main
 from app.main_window import MainWindow
 from app.preset_gallery import PresetGallery
 from app.themes import current_theme
-from backend.cli import main as cli_main
-from backend.summary import model_params
 from graph.presets import PRESETS, PresetError, build_preset
 from tests.gui.conftest import lenet_window
 
@@ -130,8 +129,9 @@ def test_problem_double_click_selects_and_centres_the_node(window, qtbot):
 def test_summary_totals_equal_the_report(window):
     document = window.document
     report = document.report
-    assert window.summary.network_total == report.total_params == model_params(document.network, report)
+    assert window.summary.network_total == report.total_params == 61_706
     assert f"Total params: {report.total_params:,}" in window.summary.totals.text()
+    assert window.params_label.text() == "lenet5: 61,706 params"
     assert window.summary.tree.topLevelItemCount() == len(report.order)
 
 

@@ -113,7 +113,7 @@ def test_a_huge_learning_rate_reports_nan_and_start_works_again(window, qtbot):
 def test_a_setup_error_is_shown_and_start_works_again(window, qtbot, tmp_path):
     training = window.training
     window.load_project(quick(build_preset("mlp")))
-    window.document.project.training["dataset"] = str(tmp_path / "nothing-here.csv")
+    window.document.project.set_training("dataset", str(tmp_path / "nothing-here.csv"))
     with qtbot.waitSignal(training.controller.failed, timeout=RUN_TIMEOUT_MS) as failed:
         window.start_training()
     assert "nothing-here.csv" in failed.args[0]

@@ -1,0 +1,5 @@
+"""``python -m app``: the same as the ``netcanvas`` command."""
+
+from app.entry import entry
+
+entry()
