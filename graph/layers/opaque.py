@@ -150,7 +150,10 @@ register(
         ),
         inputs=(Port("x", "the tensors passed to the module, in order", min_count=1, max_count=None),),
         infer=_infer,
+        auto=lambda inputs, p: {"output_shape": tuple(inputs["x"][0])},
         count_params=lambda inputs, p: p["parameters"],
+        # What it computes is not known: with weights it multiplies (count unknown), without it is an activation.
+        count_macs=lambda inputs, p, out_shapes: 0 if p["parameters"] == 0 else None,
         build=_build,
         forward=_forward,
         imports=_imports,

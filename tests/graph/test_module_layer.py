@@ -60,6 +60,12 @@ def test_code_template_and_imports():
     assert SPEC.imports(params(module="torch.nn:PixelShuffle")) == ()
 
 
+def test_its_mult_adds_are_unknown_when_it_has_weights():
+    inputs = {"x": [(4,)]}
+    assert SPEC.count_macs(inputs, params(parameters=0), {"out": (4,)}) == 0
+    assert SPEC.count_macs(inputs, params(parameters=20), {"out": (4,)}) is None
+
+
 def test_counts_the_recorded_parameters_and_sits_in_a_network():
     project = Project(name="t")
     net = project.add_network(Network("net"))
