@@ -149,7 +149,7 @@ class _Tracer(fx.Tracer):
     ``record_stack_traces`` symbolizes whole stacks and costs seconds on first use.)
     """
 
-    def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+    def is_leaf_module(self, m: nn.Module, _qualified_name: str) -> bool:
         return type(m) not in CONTAINERS
 
     def create_node(self, *args: Any, **kwargs: Any) -> fx.Node:

@@ -657,11 +657,8 @@ def _composite_rnn(b: OnnxBuilder, group: Group) -> None:
     recurrent = [m for m in matrices if hidden_size and m.shape == (hidden_size, hidden_size) and m is not inputs[0]]
     if not inputs or not recurrent:
         raise Unmappable(f"{group.scope.path}: an unrolled RNN NetCanvas cannot read (several layers or directions?)")
-    biases = {
-        t.name.rsplit(".", 1)[-1]: b.graph.const(t.name)
-        for t in b.graph.graph.initializer
-        if t.name.startswith(group.scope.path + ".")
-    }
+    prefix = group.scope.path + "."
+    biases = {n.removeprefix(prefix): b.graph.const(n) for n in b.graph.initializer_names() if n.startswith(prefix)}
     nonlinearity = "relu" if any(n.op_type == "Relu" for n in group.nodes) else "tanh"
     has_bias = "bias_ih_l0" in biases and "bias_hh_l0" in biases
     params = {
