@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.project is None:
             return False
         self.load_project(dialog.project, dialog.saved_path)
+        QTimer.singleShot(0, self.fit_view)  # the whole imported model, after the usual opening view
         notes = "; ".join(dialog.notes)
         self.show_status(f"Imported {dialog.project.name}." + (f" Note: {notes}" if notes else ""))
         return True

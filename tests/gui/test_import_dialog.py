@@ -73,7 +73,7 @@ def pick_class(dialog: ImportDialog, name: str) -> None:
     QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=dialog.class_list.visualItemRect(item).center())
 
 
-def test_importing_python_with_weights_opens_the_saved_project(window, tmp_path):
+def test_importing_python_with_weights_opens_the_saved_project(window, tmp_path, qtbot):
     target = tmp_path / "imported" / "residual.json"
     target.parent.mkdir()
     seen = {}
@@ -99,8 +99,12 @@ def test_importing_python_with_weights_opens_the_saved_project(window, tmp_path)
     assert weights.exists() and project.training["weights"] == str(weights.resolve())
     assert "Imported Residual." in window.statusBar().currentMessage()
     view = window.editor.view
-    shown = view.mapToScene(view.viewport().rect()).boundingRect()
-    assert shown.contains(view.scene().itemsBoundingRect().adjusted(2, 2, -2, -2))  # laid out and fitted
+
+    def fitted() -> bool:  # laid out and fitted to the view
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        return shown.contains(view.scene().itemsBoundingRect().adjusted(2, 2, -2, -2))
+
+    qtbot.waitUntil(fitted, timeout=3000)
 
 
 def test_a_failure_is_a_message_and_the_open_project_is_untouched(window, warnings_shown):
