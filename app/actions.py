@@ -102,6 +102,12 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
         "Open a project file.",
         sp.SP_DialogOpenButton,
     )
+    acts["import_model"] = _action(
+        window,
+        "&Import Model…",
+        window.import_model,
+        tip="Make a new project from PyTorch code (.py) or an ONNX file; importing Python code runs it.",
+    )
     acts["save"] = _action(
         window, "&Save", window.save_project, QKeySequence.StandardKey.Save, "Save the project.", sp.SP_DialogSaveButton
     )
@@ -182,6 +188,7 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     window.recent_menu = QMenu("Open &Recent", window)
     window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     file_menu.addMenu(window.recent_menu)
+    file_menu.addAction(acts["import_model"])
     file_menu.addSeparator()
     file_menu.addAction(acts["save"])
     file_menu.addAction(acts["save_as"])

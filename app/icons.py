@@ -30,6 +30,7 @@ _CATEGORY_GLYPHS = (
     ("recur", "cat-recurrent"),
     ("generat", "cat-generative"),
     ("regular", "cat-regularization"),
+    ("import", "cat-imported"),
 )
 
 

@@ -315,6 +315,22 @@ class MainWindow(QMainWindow):
     def open_project(self, path: str | Path | None = None) -> bool:
         return self.files.open_project(path)
 
+    def import_model(self) -> bool:
+        """File > Import Model…: the imported model opens as a new project (after asking about unsaved changes)."""
+        if not self.files.maybe_save():
+            return False
+        from app.import_dialog import ImportDialog  # torch, torch.fx and onnx load only when asked for
+
+        folder = self.document.path.parent if self.document.path is not None else Path.home()
+        dialog = ImportDialog(self, folder)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.project is None:
+            return False
+        self.load_project(dialog.project, dialog.saved_path)
+        QTimer.singleShot(0, self.fit_view)  # the whole imported model, after the usual opening view
+        notes = "; ".join(dialog.notes)
+        self.show_status(f"Imported {dialog.project.name}." + (f" Note: {notes}" if notes else ""))
+        return True
+
     def save_project(self) -> bool:
         return self.files.save()
 

@@ -101,6 +101,8 @@ class LayerSpec:
     # True when the output shares the input's memory (a view): it adds no activation memory.
     output_is_view: bool = False
     forward: Callable[[ForwardContext], list[str]] = call_module
+    # What generated code must import to name what `build` constructs: (folder searched first or "", module, name).
+    imports: Callable[[dict[str, Any]], tuple[tuple[str, str, str], ...]] | None = None
     face: tuple[str, ...] = ()
     icon: str = ""
     extra: dict = field(default_factory=dict, compare=False)

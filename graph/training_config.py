@@ -134,6 +134,7 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         minimum=0.0,
         maximum=0.5,
     ),
+    Param("weights", "str", "", "A state_dict file training starts from (empty: fresh random weights)."),
 )
 
 TRAINING_PARAM_BY_NAME = {p.name: p for p in TRAINING_PARAMS}

@@ -33,6 +33,7 @@ _CATEGORY_COLOURS = (
     ("recur", "#ea580c"),
     ("generat", "#c026d3"),
     ("regular", "#a16207"),
+    ("import", "#57534e"),  # modules kept as they were imported: a neutral stone, unlike any layer family
 )
 _FALLBACK_COLOURS = ("#0f766e", "#9333ea", "#b45309", "#be123c", "#1d4ed8")
 

@@ -20,7 +20,7 @@ from typing import Any
 # Opens the desktop app: (project file, preset, --set options, screenshot PNG) -> exit status.
 GuiRunner = Callable[[str | None, str | None, dict[str, Any], Path | None], int]
 
-COMMANDS = ("gui", "presets", "new", "summary", "validate", "export", "train", "check", "compare")
+COMMANDS = ("gui", "presets", "new", "summary", "validate", "export", "train", "check", "compare", "import")
 
 
 class UsageError(Exception):

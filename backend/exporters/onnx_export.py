@@ -2,6 +2,9 @@
 
 The model is exported in eval mode (BatchNorm uses its running statistics,
 Dropout is off) with a dynamic first axis, so the file accepts any batch size.
+The file keeps the drawing's layers: constants are folded and unused biases
+dropped, but batch norm is not fused into the convolutions before it (onnxruntime
+does that when it loads the file), so importing it gives back the same parameters.
 Input and output names are the network's Input and Output node names. A project
 with several networks gives one file per network unless one is chosen.
 """
@@ -14,7 +17,14 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import onnxscript.optimizer
+import onnxscript.rewriter
 import torch
+from onnxscript.rewriter.rules.common import (
+    remove_optional_bias_from_conv_rule,
+    remove_optional_bias_from_conv_transpose_rule,
+    remove_optional_bias_from_gemm_rule,
+)
 
 from backend.exporters.common import (
     Exported,
@@ -29,6 +39,11 @@ from backend.exporters.common import (
 from graph.project import Project
 
 OPSET = 18
+UNUSED_BIASES = [
+    remove_optional_bias_from_conv_rule,
+    remove_optional_bias_from_conv_transpose_rule,
+    remove_optional_bias_from_gemm_rule,
+]
 
 
 @contextmanager
@@ -75,18 +90,20 @@ def export_onnx(
         batch = torch.export.Dim("batch", min=1)
         try:
             with _quiet_exporter():
-                torch.onnx.export(
+                program = torch.onnx.export(
                     model,
                     inputs,
-                    str(target),
                     input_names=input_names,
                     output_names=output_names,
                     dynamic_shapes=tuple({0: batch} for _ in inputs),
                     opset_version=OPSET,
                     dynamo=True,
-                    external_data=False,
+                    optimize=False,
                     verbose=False,
                 )
+                onnxscript.optimizer.fold_constants(program.model)
+                onnxscript.rewriter.rewrite(program.model, UNUSED_BIASES)
+            program.save(str(target), external_data=False)
         except OSError as error:
             raise ExportError(f"{target}: cannot write ({error.strerror or error})") from None
         except Exception as error:  # the exporter raises many kinds; the user needs one line

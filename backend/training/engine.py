@@ -26,6 +26,7 @@ import torch
 from backend.codegen import CodegenError
 from backend.compiler import build_models
 from backend.data import DataError
+from backend.importers.weights import load_initial_weights
 from backend.plan.augment import Augmenter
 from backend.plan.batches import batch_count, epoch_generator
 from backend.plan.data import prepare
@@ -119,6 +120,7 @@ class TrainingSession:
         )
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
         self.models, self.generated = build_models(self.project, reports={n: i.report for n, i in plan.infos.items()})
+        load_initial_weights(self.models, config["weights"])
         for model in self.models.values():
             model.to(self.settings.device)
             if self.settings.channels_last and self.data.is_image:

@@ -329,7 +329,14 @@ def test_python_dash_m_runs_the_command_line(lenet):
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
-CONTRACT_SECTIONS = ("cost", "check", "compare", "fit")  # sections of the shared script whose features landed
+CONTRACT_SECTIONS = (
+    "cost",
+    "check",
+    "import",
+    "compare",
+    "fit",
+    "samples",
+)  # sections of the shared script whose features landed
 
 
 @pytest.mark.slow
@@ -338,7 +345,7 @@ def test_the_shared_command_line_contract_passes(tmp_path):
     # `netcanvas` on PATH runs this checkout's code, whatever is installed.
     shim = tmp_path / "bin" / "netcanvas"
     shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m backend.cli "$@"\n', encoding="utf-8")
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m app "$@"\n', encoding="utf-8")
     shim.chmod(0o755)
     root = Path(__file__).resolve().parents[2]
     env = {

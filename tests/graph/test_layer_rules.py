@@ -17,7 +17,7 @@ from graph.spec import ForwardContext
 from graph.validation import validate_network
 
 PALETTE = ["Input / Output", "Core", "Activation", "Convolution", "Pooling", "Normalization", "Regularization"]
-PALETTE += ["Merge", "Recurrent", "Generative"]
+PALETTE += ["Merge", "Recurrent", "Generative", "Imported"]
 
 
 def params_of(type_name: str, **values) -> dict:

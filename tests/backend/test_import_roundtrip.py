@@ -1,0 +1,186 @@
+"""Round trips: every preset exported as PyTorch code or ONNX and imported back.
+
+PyTorch code comes back as the same layers with the same shapes and parameter count
+(blocks as block definitions); ONNX comes back with the same parameter count and, with
+its weights, the same outputs on a random input. Multi-network presets export one class
+(or one ONNX file) per network; each is imported on its own. Files PyTorch's own
+exporter writes (not NetCanvas) import too.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+import textwrap
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import onnx
+import pytest
+import torch
+from onnx import TensorProto, helper
+
+from backend.codegen import generate
+from backend.compiler import build_models, example_inputs
+from backend.exporters import export_onnx
+from backend.importers import ModelImportError, import_model
+from graph.presets import PRESETS, build_preset
+from graph.project import Project
+from graph.registry import BLOCK_TYPE
+from graph.validation import NetworkReport, validate_network
+
+SAMPLES = Path(__file__).parent / "import_samples"
+BIG = {"alexnet", "vgg"}
+
+
+@functools.cache
+def preset(name: str) -> Project:
+    return build_preset(name)
+
+
+CASES = [
+    pytest.param(name, network, id=f"{name}-{network}", marks=[pytest.mark.slow] if name in BIG else [])
+    for name in PRESETS
+    for network in preset(name).networks
+]
+
+
+def layers(report: NetworkReport, network, blocks: dict) -> Counter:
+    """Every layer with its output shapes, block contents included (node names aside)."""
+    found: Counter = Counter()
+    for node_id, result in report.nodes.items():
+        node = network.nodes[node_id]
+        if node.type == BLOCK_TYPE:
+            found.update(layers(result.inner, blocks[node.params["block"]].body, blocks))
+        elif node.type != "Output":
+            found[(node.type, tuple(sorted(result.outputs.items())))] += 1
+    return found
+
+
+def shapes_of(project: Project, network: str) -> list[tuple[int, ...]]:
+    return [tuple(n.params["shape"]) for n in project.networks[network].input_nodes()]
+
+
+@pytest.mark.parametrize(("name", "network"), CASES)
+def test_exported_code_imports_back_to_the_same_layers(tmp_path, name, network):
+    project = preset(name)
+    generated = generate(project, [network])
+    path = tmp_path / f"{name}_export.py"
+    path.write_text(generated.source)
+    result = import_model(f"{path}:{generated.class_names[network]}", shapes_of(project, network))
+    before = validate_network(project.networks[network], project.blocks)
+    after = validate_network(result.project.main, result.project.blocks)
+    assert after.ok, [p.line() for p in after.errors]
+    assert after.total_params == before.total_params
+    assert layers(after, result.project.main, result.project.blocks) == layers(
+        before, project.networks[network], project.blocks
+    )
+    used = {n.params["block"] for n in project.networks[network].nodes.values() if n.type == BLOCK_TYPE}
+    assert set(result.project.blocks) == used
+    assert not result.kept
+
+
+@pytest.mark.parametrize(("name", "network"), CASES)
+def test_exported_onnx_imports_back_with_the_same_outputs(tmp_path, name, network):
+    project = preset(name)
+    torch.manual_seed(0)
+    models, _ = build_models(project, [network])
+    model = models[network].eval()
+    path = tmp_path / f"{name}_{network}.onnx"
+    export_onnx(project, path, network, weights={network: model.state_dict()})
+    result = import_model(str(path), weights=True)
+    before = validate_network(project.networks[network], project.blocks)
+    after = validate_network(result.project.main, result.project.blocks)
+    assert after.ok, [p.line() for p in after.errors]
+    assert after.total_params == before.total_params
+    imported, _ = build_models(result.project)
+    copy = next(iter(imported.values())).eval()
+    copy.load_state_dict(result.weights)
+    inputs = example_inputs(project.networks[network], before, batch=3, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected, got = model(*inputs), copy(*inputs)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    got = got if isinstance(got, tuple) else (got,)
+    assert len(got) == len(expected)
+    assert max((a - b).abs().max().item() for a, b in zip(expected, got, strict=True)) < 1e-4
+
+
+# -- files written by PyTorch's exporter, not NetCanvas -----------------------------------------------------
+def _zoo():
+    sys.path.insert(0, str(SAMPLES))
+    try:
+        import zoo  # the samples are a plain folder of the user's code
+    finally:
+        sys.path.remove(str(SAMPLES))
+    return zoo
+
+
+@pytest.mark.parametrize(
+    ("class_name", "shape"), [("Functional", (3, 16, 16)), ("TwoBranch", (3, 8, 8)), ("Tokens", (5,))]
+)
+def test_files_from_torch_onnx_export_import_with_their_weights(tmp_path, class_name, shape):
+    torch.manual_seed(0)
+    model = getattr(_zoo(), class_name)().eval()
+    inputs = torch.randint(0, 20, (2, *shape)) if class_name == "Tokens" else torch.randn(2, *shape)
+    path = tmp_path / f"{class_name}.onnx"
+    with warnings.catch_warnings():  # the exporter's own deprecation chatter is not under test
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (inputs,), str(path), dynamo=True, verbose=False)
+    result = import_model(str(path), weights=True)
+    imported, _ = build_models(result.project)
+    copy = next(iter(imported.values())).eval()
+    copy.load_state_dict(result.weights)
+    with torch.no_grad():
+        assert (model(inputs) - copy(inputs)).abs().max().item() < 1e-4
+
+
+def test_an_unknown_operator_is_refused_with_its_type_and_node_name(tmp_path):
+    graph = helper.make_graph(
+        [
+            helper.make_node("Relu", ["x"], ["r"], name="relu"),
+            helper.make_node("HardSwish", ["r"], ["y"], name="the_swish"),
+            helper.make_node("Shape", ["x"], ["unused"], name="ignored"),  # not needed: no complaint
+        ],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+    )
+    path = tmp_path / "custom.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    with pytest.raises(ModelImportError) as caught:
+        import_model(str(path))
+    assert str(caught.value) == "custom.onnx: operator HardSwish (node 'the_swish') has no NetCanvas layer"
+
+
+@pytest.mark.parametrize("content", [b"", b"not an onnx file at all", bytes(range(256)) * 8])
+def test_a_corrupt_onnx_file_is_one_line(tmp_path, content):
+    path = tmp_path / "broken.onnx"
+    path.write_bytes(content)
+    with pytest.raises(ModelImportError) as caught:
+        import_model(str(path))
+    assert str(caught.value).startswith("broken.onnx: not a readable ONNX file") and "\n" not in str(caught.value)
+
+
+def test_onnx_import_runs_nothing(tmp_path):
+    """Importing ONNX never loads onnxruntime (or any other way to run the graph)."""
+    path = tmp_path / "lenet.onnx"
+    export_onnx(preset("lenet5"), path)
+    script = textwrap.dedent(
+        f"""
+        import importlib.abc, sys
+        class Refuse(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "onnxruntime":
+                    raise ImportError("onnxruntime is blocked")
+        sys.meta_path.insert(0, Refuse())
+        from backend.importers import import_model
+        result = import_model({str(path)!r})
+        print(sum(1 for n in result.project.main.nodes.values() if n.type == "Conv2d"))
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=300)
+    assert run.returncode == 0, run.stderr[-800:]
+    assert run.stdout.strip() == "2"
