@@ -203,12 +203,11 @@ class SequenceExample:
 def sequence_examples(recipe, count: int = 5) -> list[SequenceExample]:
     """The first `count` validation sequences of a token-sequence model with what it predicts for them."""
     data = recipe.data
-    if data.task != "sequence" or len(data.val_x) == 0:
+    if data.task != "sequence" or not data.val.count:
         raise InspectError("sequence examples need a token-sequence model with validation data")
     recipe.eval()
-    with torch.no_grad():
-        predicted = recipe.predict(recipe.forward(data.val_x[:count]).float())
+    shown = recipe.examples(count)["sequences"]
     return [
         SequenceExample(source.tolist(), target.tolist(), output.tolist())
-        for source, target, output in zip(data.val_x[:count], data.val_y[:count], predicted, strict=True)
+        for source, target, output in zip(shown["inputs"], shown["targets"], shown["outputs"], strict=True)
     ]

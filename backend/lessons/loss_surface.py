@@ -1,7 +1,7 @@
 """Optimizer paths over a 2-D loss surface: the picture every course draws of gradient descent.
 
 A point (x, y) is a two-weight "network" and the surface is its loss. Each path
-is made by the optimizer factory training uses (`backend.training.optimizers.make_optimizer`),
+is made by the optimizer factory training uses (`backend.plan.optimizers.make_optimizer`),
 with training settings checked as the project file checks them, so a path follows
 exactly the update rule a real run uses (PyTorch's momentum and eps placement
 included; see that module's docstring).
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from backend.training.optimizers import make_optimizer
+from backend.plan.optimizers import make_optimizer
 from graph.training_config import coerce_training_config
 
 MAX_STEPS = 10_000

@@ -190,9 +190,9 @@ def compute_picture(picture: Picture, run: Run | None = None) -> Any:
         index = params.get("sample", 0)
         display = session.data.display
         image = display[index].cpu().numpy() if display is not None and index < len(display) else None
-        return {"node": node, "maps": feature_maps(model, node, session.data.val_x[index]), "image": image}
+        return {"node": node, "maps": feature_maps(model, node, _validation_sample(session, index)), "image": image}
     if kind == "lstm_gates":
-        sample = session.data.val_x[params.get("sample", 0)]
+        sample = _validation_sample(session, params.get("sample", 0))
         gates = lstm_gates(model, params["node"], sample, params.get("layer", 0))
         return {"node": params["node"], "sequence": sample.cpu().numpy(), "gates": gates}
     if kind == "sequence_examples":
@@ -214,3 +214,9 @@ def _first_conv(session: TrainingSession) -> str:
     if not names:
         raise ValueError(f"network '{network.name}' has no Conv2d layer")
     return names[0]
+
+
+def _validation_sample(session, index: int):
+    """Validation sample `index`, normalised and on the device, as the network takes it."""
+    x, _ = session.data.head(index + 1, "val")
+    return x[index]

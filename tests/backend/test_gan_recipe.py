@@ -16,7 +16,7 @@ def test_the_discriminator_learns_real_as_one_minus_label_smoothing(smoothing):
     recipe = session.recipe
     generator = copy.deepcopy(session.models["generator"]).train()
     discriminator = copy.deepcopy(session.models["discriminator"]).train()
-    real = session.data.train_x[:8]
+    real, _ = session.data.head(8)
     torch.manual_seed(5)
     noise = torch.randn((8, *recipe.noise_shape))
     with torch.no_grad():

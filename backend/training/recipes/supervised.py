@@ -61,7 +61,7 @@ class SupervisedRecipe(Recipe):
         return metrics, extras
 
     @torch.no_grad()
-    def examples(self) -> dict:
+    def examples(self, count: int = SEQUENCE_EXAMPLES) -> dict:
         """The first validation samples with the model's answers (numpy), for the task's picture.
 
         Regression: ``predictions`` = {truth, predicted} (first target value of each
@@ -79,7 +79,7 @@ class SupervisedRecipe(Recipe):
                 picture["history"] = x[..., 0].float().cpu().numpy()
             return {"predictions": picture}
         if self.task == "sequence":
-            x, y = data.head(SEQUENCE_EXAMPLES, "val")
+            x, y = data.head(count, "val")
             outputs = predict_classes(self.forward(x).float(), self.classes)
             sequences = {"inputs": x.cpu().numpy(), "targets": y.cpu().numpy(), "outputs": outputs.cpu().numpy()}
             return {"sequences": {**sequences, "tokens": list(data.class_names or [])}}
