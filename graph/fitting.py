@@ -302,6 +302,76 @@ def _output_edits(network: Network, report: NetworkReport, shape: tuple, role: s
     return edits, f"{network.name}: set {where} to give {format_shape(tuple(shape))} yourself"
 
 
+def _image_output_edits(
+    network: Network, report: NetworkReport, shape: tuple, role: str
+) -> tuple[list[ParamEdit], str]:
+    """Edits so a network that draws images (a GAN's generator) ends in `shape` = (C, H, W).
+
+    Walks back from the Output: the last convolution gets C channels; size-keeping layers
+    pass (H, W) on, an Upsample (or a convolution that grows its input by a whole factor)
+    divides it; the Reshape that starts the maps takes the size left, and the Linear before
+    it the number of values that Reshape needs.
+    """
+    outputs = [n for n in network.output_nodes() if network.edges_into(n.id)]
+    if not outputs:
+        return [], f"network '{network.name}' has no connected Output"
+    edits: list[ParamEdit] = []
+    channels, height, width = shape
+    node = _source(network, outputs[0])
+    channels_set = False
+
+    def edit(target: Node, param: str, value: Any) -> None:
+        old = target.params.get(param)
+        old = tuple(old) if isinstance(old, list) else old
+        if old != value:
+            edits.append(ParamEdit(network.name, target.id, target.name, param, old, value, role))
+
+    while node is not None:
+        result = report.nodes.get(node.id)
+        if node.type in ("Conv2d", "ConvTranspose2d") and result is not None and result.outputs:
+            if not channels_set:
+                edit(node, "out_channels", channels)
+                channels_set = True
+            inner = result.inputs.get("x", [None])[0]
+            outer = next(iter(result.outputs.values()))
+            if inner is None or outer is None or outer[1] % inner[1] or outer[2] % inner[2]:
+                break
+            factor = (outer[1] // inner[1], outer[2] // inner[2])
+            if height % factor[0] or width % factor[1]:
+                break
+            height, width = height // factor[0], width // factor[1]
+        elif node.type == "Upsample":
+            scale = node.params.get("scale_factor", 2)
+            if height % scale or width % scale:
+                break
+            height, width = height // scale, width // scale
+        elif node.type == "Reshape":
+            current = tuple(node.params.get("shape", ()))
+            if len(current) != 3:
+                break
+            if not channels_set:  # a dense decoder: the Reshape makes the whole picture
+                return _output_edits(network, report, shape, role)
+            edit(node, "shape", (current[0], height, width))
+            feeder = _source(network, node)
+            if feeder is not None and feeder.type == "Linear":
+                edit(feeder, "out_features", current[0] * height * width)
+            return edits, ""
+        elif node.type not in PASS_THROUGH and node.type != "BatchNorm2d":
+            break
+        node = _source(network, node)
+    where = f"'{node.name}' ({node.type})" if node is not None else "its last layer"
+    return edits, f"{network.name}: set {where} to give {format_shape(tuple(shape))} yourself"
+
+
+def _growth(network: Network) -> int:
+    """How many times an image-drawing network enlarges its maps on the way out (its Upsamples)."""
+    factor = 1
+    for node in network.nodes.values():
+        if node.type == "Upsample":
+            factor *= int(node.params.get("scale_factor", 2))
+    return factor
+
+
 def _input_edits(network: Network, node: Node, shape: tuple) -> list[ParamEdit]:
     edits = []
     if tuple(node.params["shape"]) != tuple(shape):
@@ -389,12 +459,20 @@ def fit_network(project: Project, facts: DataFacts, preset_options: dict[str, An
     if not _takes(input_kind(node), facts.kind) or (generative and facts.kind != "image"):
         raise _refuse(taker, node, facts)
     shape = _input_shape(node, facts, _base_size(project, node))
+    maker = project.networks["decoder" if "decoder" in names else "generator"] if generative else None
+    if maker is not None and len(shape) == 3:
+        # the generator must be able to draw that size: a whole number of its growth steps
+        step = _growth(maker)
+        shape = (shape[0], *(max(step, round(size / step) * step) for size in shape[1:]))
     fit = NetworkFit(training=_training(project, facts, generative))
     fit.edits += _input_edits(taker, node, shape)
     width = None
     if generative:
-        maker = project.networks["decoder" if "decoder" in names else "generator"]
-        edits, note = _output_edits(maker, validate_network(maker, project.blocks), shape, "input")
+        maker_report = validate_network(maker, project.blocks)
+        maker_shape = next(iter(maker_report.output_shapes(maker).values()), None)
+        draws_maps = maker_shape is not None and len(maker_shape) == 3 and len(shape) == 3
+        rule = _image_output_edits if draws_maps else _output_edits
+        edits, note = rule(maker, maker_report, shape, "input")
         fit.edits += edits
     else:
         current = report.output_shapes(taker)

@@ -175,11 +175,16 @@ VAE = '''
 
 def vae_losses(encoder, decoder, x, settings, recon_fn):
     """Encode x, decode its z, score both: (recon + kl_weight * kl, recon, kl)."""
-    with settings.autocast():
-        outputs = dict(zip(ENCODER_OUTPUTS, encoder(x)))  # the encoder returns its Outputs in this order
-        rebuilt = first_output(decoder(outputs["z"]))
-    recon, kl = recon_fn(rebuilt, x), kl_divergence(outputs["mu"], outputs["logvar"])
-    return recon + SETTINGS["kl_weight"] * kl, recon, kl
+
+    def encode(batch):
+        with settings.autocast():
+            return dict(zip(ENCODER_OUTPUTS, encoder(batch)))  # the encoder returns its Outputs in this order
+
+    def decode(z):
+        with settings.autocast():
+            return first_output(decoder(z))
+
+    return vae_objective(encode, decode, x, recon_fn, SETTINGS["kl_weight"])
 
 
 def main():
@@ -236,11 +241,6 @@ def main():
 
 GAN = '''
 
-def bce(scores, real):
-    """Binary cross-entropy on logits against all-real (1) or all-generated (0) targets."""
-    return F.binary_cross_entropy_with_logits(scores.float(), torch.full_like(scores.float(), float(real)))
-
-
 def main():
     args = parse_args()
     distributed, rank, world, device = start(args.device)
@@ -257,6 +257,10 @@ def main():
     schedule = Schedule(SETTINGS["schedule"], [d_optimizer, g_optimizer], SETTINGS, args.epochs)
     augment = Augmenter(SETTINGS["augment"], data.value_range, data.pixel_scale)
 
+    def generate(noise):
+        with settings.autocast():
+            return first_output(trained_g(noise))
+
     def score(images):
         with settings.autocast():
             return first_output(trained_d(images)).float()
@@ -270,21 +274,10 @@ def main():
         for real, _ in data.train_batches(generator, args.batch_size, args.max_batches, rank, world):
             real = settings.layout(augment(real, generator))
             noise = torch.randn((len(real), *NOISE_SHAPE), device=device)
-            with settings.autocast():
-                fake = first_output(trained_g(noise)).reshape(real.shape)
-
-            # 1. the discriminator learns to score real samples 1 (less label smoothing) and generated ones 0
-            d_loss = bce(score(real), 1 - SETTINGS["label_smoothing"]) + bce(score(fake.detach()), 0)
-            d_optimizer.zero_grad(set_to_none=True)
-            d_loss.backward()
-            d_optimizer.step()
-
-            # 2. the generator learns to make the discriminator score its samples 1 (the non-saturating loss)
-            g_loss = bce(score(fake), 1)
-            g_optimizer.zero_grad(set_to_none=True)
-            g_loss.backward()
-            g_optimizer.step()
-            meter.add((d_loss + g_loss).detach(), {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}, len(real))
+            # the discriminator learns real from generated, then the generator learns to fool it
+            d_loss, g_loss = gan_step(generate, score, real, noise, d_optimizer, g_optimizer,
+                                      SETTINGS["label_smoothing"])
+            meter.add(d_loss + g_loss, {"d_loss": d_loss, "g_loss": g_loss}, len(real))
         if distributed:
             dist.all_reduce(meter.sums)
         history.append({"epoch": epoch, **meter.means(), "lr": d_optimizer.param_groups[0]["lr"]})

@@ -32,6 +32,7 @@ PLAN_ORDER = (
     "normalise",
     "data",
     "losses",
+    "generative",
     "optimizers",
     "schedules",
     "early_stopping",

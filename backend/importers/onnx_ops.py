@@ -294,6 +294,31 @@ def _reshape_layer(b: OnnxBuilder, node: Node) -> None:
         _layer(b, node, "Reshape", {"shape": shape}, [b.link("x", node.input[0], node)])
 
 
+def _resize(b: OnnxBuilder, node: Node) -> None:
+    """Resize by a whole factor, the same on both sides: an Upsample (nearest, or bilinear as PyTorch aligns it)."""
+    scales = _optional(b, node, 2)
+    if scales is None or scales.size == 0:
+        before, after = b.graph.shape(node.input[0]), b.graph.shape(node.output[0])
+        if not before or not after or len(before) != 4 or None in (*before[2:], *after[2:]):
+            raise Unmappable(f"{describe(node)} resizes to a size NetCanvas cannot read")
+        scales = np.array([1, 1, after[2] / before[2], after[3] / before[3]])
+    scales = [float(v) for v in np.asarray(scales).ravel()]
+    if len(scales) != 4 or scales[:2] != [1.0, 1.0] or scales[2] != scales[3] or not scales[2].is_integer():
+        raise Unmappable(
+            f"{describe(node)} resizes by {scales}; an Upsample takes one whole factor for height and width"
+        )
+    mode = b.graph.attr(node, "mode", "nearest")
+    transform = b.graph.attr(node, "coordinate_transformation_mode", "half_pixel")
+    if mode == "nearest":
+        layer_mode = "nearest"
+    elif mode == "linear" and transform in ("half_pixel", "pytorch_half_pixel"):
+        layer_mode = "bilinear"
+    else:
+        raise Unmappable(f"{describe(node)} resizes with mode {mode!r} ({transform}), which an Upsample does not")
+    values = {"scale_factor": int(scales[2]), "mode": layer_mode}
+    _layer(b, node, "Upsample", values, [b.link("x", node.input[0], node)])
+
+
 def _flatten(b: OnnxBuilder, node: Node) -> None:
     if b.graph.attr(node, "axis", 1) != 1:
         raise Unmappable(f"{describe(node)} flattens from an axis other than 1, mixing the batch in")
@@ -556,6 +581,7 @@ HANDLERS: dict[str, Handler] = {
     "BatchNormalization": _batch_norm,
     "LRN": _lrn,
     "Flatten": _flatten,
+    "Resize": _resize,
     "Reshape": _recurrent_layout,
     "Transpose": _recurrent_layout,
     "Squeeze": _squeeze,

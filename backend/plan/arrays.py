@@ -28,6 +28,7 @@ import hashlib
 import os
 import struct
 import tempfile
+import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -43,7 +44,10 @@ IN_MEMORY_BYTES = 256 * 2**20  # a compressed NPZ member up to this size is simp
 SCAN_ROWS = 1024  # rows looked at (evenly spaced) to tell 0..255 images from 0..1 ones
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 # What reading a damaged archive or array can raise; each means "not readable".
-BROKEN = (OSError, EOFError, ValueError, SyntaxError, zipfile.BadZipFile, zlib.error, struct.error)
+# tokenize.TokenError: numpy parses a .npy header as Python literals, and a broken header can stop mid-token.
+BROKEN = (
+    OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile, zlib.error, struct.error
+)  # fmt: skip
 
 
 class MappedArray:

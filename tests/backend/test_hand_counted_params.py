@@ -66,14 +66,38 @@ def vae_decoder(pixels: int = 1 * 16 * 16, hidden: int = 256, latent: int = 16) 
     return linear(latent, hidden) + linear(hidden, pixels)
 
 
-def gan_generator(pixels: int = 1 * 16 * 16, hidden: int = 256, latent: int = 32) -> int:
-    """The dense GAN of main today: noise -> fc1(hidden/2) -> fc2(hidden) -> fc3(pixels) -> Tanh."""
-    return linear(latent, hidden // 2) + linear(hidden // 2, hidden) + linear(hidden, pixels)
+def conv(inputs: int, outputs: int, kernel: int, bias: bool = True) -> int:
+    """A square Conv2d: one kernel x kernel filter per (input, output) channel pair, plus a bias per output."""
+    return inputs * outputs * kernel * kernel + (outputs if bias else 0)
 
 
-def gan_discriminator(pixels: int = 1 * 16 * 16, hidden: int = 256) -> int:
-    """Flatten -> fc1(hidden) -> fc2(hidden/2) -> fc3(1 logit)."""
-    return linear(pixels, hidden) + linear(hidden, hidden // 2) + linear(hidden // 2, 1)
+def batchnorm(channels: int) -> int:
+    """A learned scale and shift per channel (the running statistics are buffers, not parameters)."""
+    return 2 * channels
+
+
+def gan_generator(channels: int = 1, size: int = 16, width: int = 64, latent: int = 32) -> int:
+    """The DCGAN generator: project (no bias) -> (2w, s/4, s/4) -> bn -> up -> conv3 (no bias) -> bn -> up -> conv3."""
+    start = size // 4
+    return (
+        linear(latent, 2 * width * start * start)
+        - 2 * width * start * start  # project has no bias
+        + batchnorm(2 * width)
+        + conv(2 * width, width, 3, bias=False)
+        + batchnorm(width)
+        + conv(width, channels, 3)
+    )
+
+
+def gan_discriminator(channels: int = 1, size: int = 16, width: int = 64) -> int:
+    """Two 4x4 stride-2 convolutions (the second without bias, then bn) -> flatten -> one logit."""
+    end = size // 4
+    return (
+        conv(channels, width, 4)
+        + conv(width, 2 * width, 4, bias=False)
+        + batchnorm(2 * width)
+        + linear(2 * width * end * end, 1)
+    )
 
 
 def test_the_formulas_give_the_numbers_worked_out_on_paper():
@@ -92,9 +116,10 @@ def test_the_formulas_give_the_numbers_worked_out_on_paper():
     # VAE: encoder 256*256+256 + 2*(256*16+16) = 65,792 + 8,224; decoder 16*256+256 + 256*256+256
     assert vae_encoder() == 65_792 + 8_224 == 74_016
     assert vae_decoder() == 4_352 + 65_792 == 70_144
-    # GAN: generator 32*128+128 + 128*256+256 + 256*256+256; discriminator 256*256+256 + 256*128+128 + 128+1
-    assert gan_generator() == 4_224 + 33_024 + 65_792 == 103_040
-    assert gan_discriminator() == 65_792 + 32_896 + 129 == 98_817
+    # GAN (DCGAN, width 64, 16x16): generator 32*2048 = 65,536 + bn 256 + conv 128*64*9 = 73,728 + bn 128
+    # + conv 64*1*9+1 = 577; discriminator conv 1*64*16+64 = 1,088 + conv 64*128*16 = 131,072 + bn 256 + fc 2,049
+    assert gan_generator() == 65_536 + 256 + 73_728 + 128 + 577 == 140_225
+    assert gan_discriminator() == 1_088 + 131_072 + 256 + 2_049 == 134_465
 
 
 CASES = [

@@ -154,6 +154,9 @@ def test_vae_script_trains_an_epoch_and_logs_recon_and_kl(tmp_path):
     assert "ENCODER_OUTPUTS = ('z', 'mu', 'logvar')" in text and "def reconstruction_loss(" in text
     rows = run_script(tmp_path / "train.py", "--max-batches", "4")
     assert list(rows[0]) == ["epoch", "train_loss", "val_loss", "recon", "kl", "lr", "val_kl", "val_recon"]
+    engine = engine_first_epoch(build_preset("vae"), max_batches=4)  # one objective: the plan's vae_objective
+    for key in ("train_loss", "recon", "kl", "val_loss"):
+        assert float(rows[0][key]) == pytest.approx(engine[key], rel=1e-5), key
     values = {k: float(v) for k, v in rows[0].items()}
     assert all(math.isfinite(v) for v in values.values()) and values["kl"] >= 0 and values["recon"] > 0
     assert saved_networks(tmp_path / "train.py") == ["decoder", "encoder"]
@@ -162,9 +165,12 @@ def test_vae_script_trains_an_epoch_and_logs_recon_and_kl(tmp_path):
 def test_gan_script_trains_an_epoch_with_both_losses(tmp_path):
     export_script(build_preset("gan"), tmp_path / "train.py")
     text = (tmp_path / "train.py").read_text()
-    assert "NOISE_SHAPE = (32,)" in text and "'label_smoothing': 0.1" in text
+    assert "NOISE_SHAPE = (32,)" in text and '"label_smoothing": 0.1' in text
     rows = run_script(tmp_path / "train.py", "--max-batches", "4")
     assert list(rows[0]) == ["epoch", "train_loss", "d_loss", "g_loss", "lr"]
+    engine = engine_first_epoch(build_preset("gan"), max_batches=4)  # one step: the plan's gan_step
+    for key in ("train_loss", "d_loss", "g_loss"):
+        assert float(rows[0][key]) == pytest.approx(engine[key], rel=1e-5), key
     assert all(math.isfinite(float(v)) and float(v) > 0 for v in (rows[0]["d_loss"], rows[0]["g_loss"]))
     assert saved_networks(tmp_path / "train.py") == ["discriminator", "generator"]
 

@@ -1,21 +1,21 @@
 """The GAN recipe: alternate a discriminator step and a generator step on every batch.
 
-The discriminator learns to score real samples 1 (or 1 - ``label_smoothing``,
-which keeps it from growing overconfident) and generated ones 0; the generator
-learns to make the discriminator score its samples 1 (the non-saturating loss).
-Both use binary cross-entropy on logits. ``d_loss`` and ``g_loss`` are reported
-separately; ``train_loss`` is their sum. Each epoch shows what the generator
-makes from the same fixed noise, so the pictures can be compared.
+The step itself is the plan's (`backend.plan.generative.gan_step`, also in exported
+scripts): binary cross-entropy on logits, real samples scored 1 - ``label_smoothing``,
+generated ones 0, the generator trained with the non-saturating loss. ``d_loss`` and
+``g_loss`` are reported separately; ``train_loss`` is their sum. Each epoch shows what
+the generator makes from the same fixed noise, so the pictures can be compared.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
+from backend.plan.generative import gan_step
 from backend.plan.optimizers import make_optimizer
 from backend.training.events import ImagesEvent
 from backend.training.recipes.base import Recipe, RecipeContext, to_pictures
+from backend.training.samples import fixed_noise
 
 SAMPLES = 16
 
@@ -30,28 +30,24 @@ class GANRecipe(Recipe):
         self.d_optimizer = make_optimizer(ctx.config["optimizer"], ctx.models["discriminator"].parameters(), ctx.config)
         self.g_optimizer = make_optimizer(ctx.config["optimizer"], ctx.models["generator"].parameters(), ctx.config)
         self.optimizers = [self.d_optimizer, self.g_optimizer]
-        self.fixed_noise = torch.randn((SAMPLES, *noise_shape)).to(ctx.settings.device)
-        self.real_target = 1.0 - ctx.config["label_smoothing"]  # one-sided: generated samples stay at 0
+        # drawn from a generator of its own, so the training noise does not depend on the pictures
+        self.fixed_noise = fixed_noise(noise_shape, SAMPLES, ctx.config["seed"]).to(ctx.settings.device)
 
     def score(self, images: torch.Tensor) -> torch.Tensor:
         return self.call("discriminator", images)[0].float()
 
     def train_step(self, x, y):
         noise = torch.randn((len(x), *self.noise_shape), device=x.device)
-        fake = self.call("generator", noise)[0].reshape(x.shape)
-        real_score, fake_score = self.score(x), self.score(fake.detach())
-        d_loss = F.binary_cross_entropy_with_logits(
-            real_score, torch.full_like(real_score, self.real_target)
-        ) + F.binary_cross_entropy_with_logits(fake_score, torch.zeros_like(fake_score))
-        self.d_optimizer.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.d_optimizer.step()
-        fooled = self.score(fake)
-        g_loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
-        self.g_optimizer.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.g_optimizer.step()
-        return (d_loss + g_loss).detach(), {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+        d_loss, g_loss = gan_step(
+            lambda z: self.call("generator", z)[0],
+            self.score,
+            x,
+            noise,
+            self.d_optimizer,
+            self.g_optimizer,
+            self.ctx.config["label_smoothing"],
+        )
+        return d_loss + g_loss, {"d_loss": d_loss, "g_loss": g_loss}
 
     @torch.no_grad()
     def evaluate(self):

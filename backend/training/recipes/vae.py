@@ -12,10 +12,12 @@ import itertools
 
 import torch
 
-from backend.plan.losses import kl_divergence, reconstruction_loss
+from backend.plan.generative import vae_objective
+from backend.plan.losses import reconstruction_loss
 from backend.plan.optimizers import make_optimizer
 from backend.training.events import ImagesEvent
 from backend.training.recipes.base import Recipe, RecipeContext, to_pictures
+from backend.training.samples import fixed_noise
 
 SAMPLES = 16
 
@@ -31,17 +33,15 @@ class VAERecipe(Recipe):
         self.optimizer = make_optimizer(ctx.config["optimizer"], params, ctx.config)
         self.optimizers = [self.optimizer]
         self.noise_shape = latent_shape
-        self.noise = torch.randn((SAMPLES, *latent_shape)).to(ctx.settings.device)
+        # drawn from a generator of its own, so the training noise does not depend on the pictures
+        self.noise = fixed_noise(latent_shape, SAMPLES, ctx.config["seed"]).to(ctx.settings.device)
 
     def losses(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        outputs = self.call("encoder", x)
-        z = self.output("encoder", outputs, "z")
-        mu = self.output("encoder", outputs, "mu")
-        logvar = self.output("encoder", outputs, "logvar")
-        reconstruction = self.call("decoder", z)[0]
-        recon = self.recon_fn(reconstruction, x)
-        kl = kl_divergence(mu, logvar)
-        return recon + self.kl_weight * kl, recon, kl
+        def encode(batch: torch.Tensor) -> dict[str, torch.Tensor]:
+            outputs = self.call("encoder", batch)
+            return {name: self.output("encoder", outputs, name) for name in ("z", "mu", "logvar")}
+
+        return vae_objective(encode, lambda z: self.call("decoder", z)[0], x, self.recon_fn, self.kl_weight)
 
     def train_step(self, x, y):
         loss, recon, kl = self.losses(x)
