@@ -152,6 +152,25 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     acts["stop"] = _action(
         window, "&Stop", window.stop_training, "Shift+F5", "Stop training after the current batch.", sp.SP_MediaStop
     )
+    acts["check"] = _action(
+        window,
+        "&Check before training",
+        window.check_before_training,
+        tip="Sanity checks on a batch of the data: wiring, initial loss, dead units, gradient flow, overfitting.",
+        icon=sp.SP_DialogApplyButton,
+    )
+    acts["lr_finder"] = _action(
+        window,
+        "Find &learning rate…",
+        window.find_learning_rate,
+        tip="A short run with a rising learning rate: loss against rate, and a rate to apply.",
+    )
+    acts["compare"] = _action(
+        window,
+        "C&ompare…",
+        window.compare_settings,
+        tip="Train once per value of one setting (optimizers, learning rates, batch modes) and overlay the curves.",
+    )
     for kind, text, tip in EXPORTS:
         if kind is not None:
             acts[f"export_{kind}"] = _action(window, text, partial(window.export, kind), tip=tip)
@@ -211,8 +230,11 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     view_menu.addAction(acts["reset_layout"])
 
     train_menu = bar.addMenu("&Training")
-    for key in ("train", "pause", "stop"):
-        train_menu.addAction(acts[key])
+    for key in ("train", "pause", "stop", None, "check", "lr_finder", "compare"):
+        if key is None:
+            train_menu.addSeparator()
+        else:
+            train_menu.addAction(acts[key])
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(acts["about"])

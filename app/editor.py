@@ -59,6 +59,7 @@ class EditorWidget(QWidget):
         self.document = document
         self.scenes: dict[str, CanvasScene] = {}
         self.block_scene: CanvasScene | None = None
+        self.flow_states: dict[str, dict[str, tuple[str, str]]] = {}  # network -> node name -> (state, tip)
         self._paste_count = 0
         self._fitted: set[str] = set()
         self._palettes: list = []
@@ -98,8 +99,15 @@ class EditorWidget(QWidget):
         if scene is None:
             scene = CanvasScene(self.document, name, parent=self)
             self._wire_scene(scene)
+            scene.set_flow_states(self.flow_states.get(name, {}))
             self.scenes[name] = scene
         return scene
+
+    def set_flow_states(self, states: dict[str, dict[str, tuple[str, str]]]) -> None:
+        """Gradient-flow badges of the running training, per network (empty: none)."""
+        self.flow_states = states
+        for name, scene in self.scenes.items():
+            scene.set_flow_states(states.get(name, {}))
 
     def _wire_scene(self, scene: CanvasScene) -> None:
         scene.status_message.connect(self.status_message)

@@ -4,8 +4,16 @@ Owns the window's structure and the behaviour that spans widgets: network tabs
 over the canvas, the Problems / Summary / Code / Training docks (tabified at the
 bottom, each movable and hideable from the View menu), the status bar, the title
 (``name.json — NetCanvas`` with ``*`` while unsaved), files, exports, themes, the
-saved layout, and a clean close (ask about unsaved changes, stop training, wait
-for its thread; never write the project file).
+saved layout, and a clean close (ask about unsaved changes, stop training or
+whatever job runs, wait for its thread; never write the project file).
+
+The Training menu's jobs beside training — Check before training (findings in
+the Problems dock), Find learning rate (a dialog), Compare (a dialog, then runs in
+the Training dock) — share the Training dock's controller, so one runs at a time.
+The Problems dock also gathers the Summary dock's memory warnings and the
+gradients that vanish or explode while training, which the canvas shows on the
+nodes too. The bottom docks open a third of the window high: the canvas keeps
+most of it.
 """
 
 from __future__ import annotations
@@ -29,8 +37,11 @@ from PySide6.QtWidgets import (
 
 from app import require_supported_qt
 from app.actions import build_actions
+from app.check_runner import CheckRunner
+from app.compare_dialog import CompareDialog
 from app.docks.code_view import CodeWidget
-from app.docks.problems import ProblemsWidget
+from app.docks.flow_view import FlowWarning
+from app.docks.problems import Note, ProblemsWidget
 from app.docks.summary import SummaryWidget
 from app.docks.training_dock import TrainingWidget
 from app.document import Document
@@ -45,6 +56,7 @@ from app.files import (
     settings,
 )
 from app.inspector import InspectorWidget
+from app.lr_finder_dialog import LRFinderDialog
 from app.palette import PaletteWidget
 from app.preset_gallery import PresetGallery
 from app.themes import apply_theme, current_theme
@@ -52,8 +64,14 @@ from graph.project import Project
 
 require_supported_qt()  # every window is made here: refuse a Qt that would crash this Python first
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the bottom docks a third of the window high (layouts saved before are dropped)
 DEFAULT_SIZE = (1600, 1000)
+BOTTOM_DOCK_SHARE = 0.32  # of the window's height
+FLOW_ADVICE = {
+    "vanishing": "the layers before it barely learn: try ReLU instead of sigmoid or tanh, batch norm, "
+    "or a skip connection",
+    "exploding": "steps blow up: lower the learning rate or add normalisation",
+}
 STATUS_TIMEOUT_MS = 8000
 
 EXPORT_FILTERS = {
@@ -97,11 +115,13 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.actions_by_name = build_actions(self)
         self._build_status_bar()
+        self._memory_notes(self.summary.warnings)  # the estimate made before the Problems dock listened
         self._connect_document()
         self.resize(*DEFAULT_SIZE)
         self._default_state = self.saveState(LAYOUT_VERSION)
+        self._docks_sized = False  # done when first shown (dock sizes need the laid-out window)
         if restore_layout:
-            self.restore_layout()
+            self._docks_sized = self.restore_layout()
         self.actions_by_name[f"theme_{current_theme()}"].setChecked(True)
         self.actions_by_name["minimap"].setChecked(settings().value("canvas/minimap", True, type=bool))
         self.toggle_minimap()
@@ -148,8 +168,6 @@ class MainWindow(QMainWindow):
         # The bottom docks span the full width; the side docks stop above them.
         self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [200, 270], Qt.Orientation.Horizontal)
-        self.resizeDocks([training], [380], Qt.Orientation.Vertical)
         training.raise_()
         self.editor.selection_changed.connect(self.inspector.set_selection)
         self.editor.attach_palette(self.palette_widget)
@@ -158,6 +176,19 @@ class MainWindow(QMainWindow):
         self.training.status_message.connect(self.show_status)
         self.training.running_changed.connect(self._training_running)
         self.training.weights_available.connect(self._weights_available)
+        self.checks = CheckRunner(self.document, self.training.controller, self.problems, self)
+        self.checks.status_message.connect(self.show_status)
+        self.summary.memory_notes.connect(self._memory_notes)
+        self.training.flow.node_states_changed.connect(self.editor.set_flow_states)
+        self.training.flow.problems_changed.connect(self._flow_problems)
+        self.lr_finder: LRFinderDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
+
+    def _size_docks(self) -> None:
+        """Side docks narrow, bottom docks a third of the window high: the canvas keeps most of it."""
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [200, 270], Qt.Orientation.Horizontal)
+        height = int(self.height() * BOTTOM_DOCK_SHARE)
+        self.resizeDocks([self.docks["training"]], [height], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -217,10 +248,27 @@ class MainWindow(QMainWindow):
         self.problems_label.setText("⚠ " + ", ".join(parts))
 
     def _training_running(self, running: bool) -> None:
-        self.actions_by_name["train"].setEnabled(not running)
-        self.actions_by_name["pause"].setEnabled(running)
+        kind = self.training.controller.kind
+        for key in ("train", "check", "lr_finder", "compare"):
+            self.actions_by_name[key].setEnabled(not running)
+        self.actions_by_name["pause"].setEnabled(running and kind == "training")
         self.actions_by_name["stop"].setEnabled(running)
-        self.training_label.setText("● Training" if running else "")
+        labels = {"training": "● Training", "checks": "● Checking", "comparison": "● Comparing"}
+        self.training_label.setText(labels.get(kind, "● Finding a learning rate") if running else "")
+
+    def _memory_notes(self, notes: list[Note]) -> None:
+        self.problems.set_notes("memory", notes)
+
+    def _flow_problems(self, warnings: list[FlowWarning]) -> None:
+        """Gradients that vanished or exploded in this run, pinned to their nodes in the Problems dock."""
+        notes = []
+        for warning in warnings:
+            network = self.document.project.networks.get(warning.network)
+            node = network.node_by_name(warning.node) if network is not None else None
+            rms = f", gradient RMS {warning.rms:.2g}" if warning.rms is not None else ""
+            message = f"{warning.kind} gradients at step {warning.step}{rms}: {FLOW_ADVICE[warning.kind]}"
+            notes.append(Note("warning", warning.network, node.id if node else "", warning.node, message, "training"))
+        self.problems.set_notes("training", notes)
 
     def _weights_available(self, available: bool) -> None:
         self.actions_by_name["export_weights"].setEnabled(available)
@@ -398,6 +446,34 @@ class MainWindow(QMainWindow):
     def stop_training(self) -> None:
         self.training.stop()
 
+    def check_before_training(self) -> bool:
+        """Run the sanity checks; findings fill the Problems dock as they come."""
+        self.docks["problems"].show()
+        self.docks["problems"].raise_()
+        return self.checks.start()
+
+    def find_learning_rate(self) -> bool:
+        """Open the learning-rate finder and start its sweep."""
+        if self.lr_finder is None:
+            self.lr_finder = LRFinderDialog(self.document, self.training.controller, self)
+            self.lr_finder.status_message.connect(self.show_status)
+        self.lr_finder.show()
+        self.lr_finder.raise_()
+        return self.lr_finder.start()
+
+    def compare_settings(self) -> None:
+        """Ask which setting to vary and how; the comparison starts when the dialog is accepted."""
+        self.compare_dialog = CompareDialog(self.document.project, self)
+        self.compare_dialog.accepted.connect(self._start_comparison)
+        self.compare_dialog.open()
+
+    def _start_comparison(self) -> None:
+        key, values, overrides = self.compare_dialog.choice()
+        self.docks["training"].show()
+        self.docks["training"].raise_()
+        if not self.training.start_comparison(key, values, overrides):
+            self.show_status("Wait for the running job to end (or stop it) before comparing.")
+
     # -- appearance and layout ---------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
         apply_theme(QApplication.instance(), name)
@@ -410,14 +486,23 @@ class MainWindow(QMainWindow):
         self.editor.view.set_minimap_enabled(shown)
         settings().setValue("canvas/minimap", shown)
 
-    def restore_layout(self) -> None:
+    def restore_layout(self) -> bool:
+        """Put back the window and docks as the user left them; False if there was no such layout."""
         store = settings()
         geometry = store.value("window/geometry")
         state = store.value("window/state")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, LAYOUT_VERSION)
+            return self.restoreState(state, LAYOUT_VERSION)
+        return False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            self._size_docks()
+            self._default_state = self.saveState(LAYOUT_VERSION)
 
     def save_layout(self) -> None:
         store = settings()

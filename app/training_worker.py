@@ -3,19 +3,24 @@
 `TrainingWorker` lives in the training thread. It wraps
 ``backend.training.TrainingSession`` and turns the engine's callbacks into Qt
 signals, which reach GUI objects as queued calls. Batch events are throttled: the
-losses of every batch are collected and sent at most ~30 times a second as one
-`BatchUpdate`, so a fast loop cannot flood the event loop; epoch events, images and
-the final result are always delivered (pending batches are flushed first, so the
-order on the GUI side is the order of training).
+losses of every batch (and their named parts, a GAN's ``d_loss``/``g_loss``) and the
+gradient-flow samples are collected by a `BatchBuffer` and sent at most ~30 times a
+second as one `BatchUpdate`, so a fast loop cannot flood the event loop; epoch
+events, images and the final result are always delivered (pending batches are
+flushed first, so the order on the GUI side is the order of training).
 
 `TrainingController` lives in the GUI thread, owns the thread and worker of the
-current run, and answers pause / resume / stop straight away through the session's
-thread-safe methods (the worker's thread is busy inside ``session.run``).
+current job, and answers pause / resume / stop straight away through the session's
+thread-safe methods (the worker's thread is busy inside ``session.run``). It runs
+one job at a time: a training run (`start`) or another worker of ``app/jobs.py``
+(`start_job`: sanity checks, a comparison, the learning-rate finder), so Stop and
+closing the window end whichever is running.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 import time
@@ -30,13 +35,58 @@ from graph.project_io import dumps, loads
 MAX_UPDATES_PER_SECOND = 30
 STOP_WAIT_MS = 10_000
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class BatchUpdate:
-    """The latest batch event and the (step, loss) of every batch since the last update."""
+    """The latest batch event and what every batch since the last update reported.
 
-    latest: Any  # backend.training.events.BatchEvent
+    Attributes:
+        latest: the last ``backend.training.events.BatchEvent`` (None if only flow samples came).
+        steps: (step, loss) of each batch.
+        parts: per named part of the loss (``d_loss``...), (step, value) of each batch.
+        flows: the ``FlowEvent`` samples taken since the last update.
+    """
+
+    latest: Any
     steps: list[tuple[int, float]] = field(default_factory=list)
+    parts: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    flows: list = field(default_factory=list)
+
+
+class BatchBuffer:
+    """Collects batch events and flow samples on the training thread until an update is due."""
+
+    def __init__(self):
+        self._update: BatchUpdate | None = None
+        self._last_sent = 0.0
+
+    def add_batch(self, event) -> bool:
+        """Keep `event`; True when an update is due (at most `MAX_UPDATES_PER_SECOND`)."""
+        update = self._pending()
+        update.latest = event
+        update.steps.append((event.step, event.loss))
+        for name, value in event.losses.items():
+            update.parts.setdefault(name, []).append((event.step, value))
+        now = time.monotonic()
+        if now - self._last_sent >= 1.0 / MAX_UPDATES_PER_SECOND:
+            self._last_sent = now
+            return True
+        return False
+
+    def add_flow(self, event) -> None:
+        self._pending().flows.append(event)
+
+    def take(self) -> BatchUpdate | None:
+        """What was collected since the last call (None if nothing)."""
+        update, self._update = self._update, None
+        return update
+
+    def _pending(self) -> BatchUpdate:
+        if self._update is None:
+            self._update = BatchUpdate(None)
+        return self._update
 
 
 class TrainingWorker(QObject):
@@ -49,16 +99,16 @@ class TrainingWorker(QObject):
     finished = Signal(object)  # TrainingResult
     failed = Signal(str)  # the run could not start or crashed: one sentence
 
-    def __init__(self, project: Project, overrides: dict[str, Any] | None = None):
+    def __init__(self, project: Project, overrides: dict[str, Any] | None = None, flow: bool = False):
         super().__init__()
         self.project = project
         self.overrides = overrides
+        self.flow = flow
+        self.flow_every = 0  # steps between gradient-flow samples, set when the run starts (0: none)
         self.session = None
         self._lock = threading.Lock()
         self._stop_requested = False
-        self._pending: list[tuple[int, float]] = []
-        self._latest = None
-        self._last_emit = 0.0
+        self._buffer = BatchBuffer()
 
     # -- called from the GUI thread ----------------------------------------------------------
     def stop(self) -> None:
@@ -88,10 +138,13 @@ class TrainingWorker(QObject):
             import torch
 
             from backend.training import TrainingSession, TrainingSetupError
+            from backend.training.flow import DEFAULT_EVERY
         except ImportError as error:
             self.failed.emit(f"Training is not available: {error}")
             return
-        _leave_a_core_for_the_window(torch)
+        # The probe's own interval: measured at 3-4 % extra time per step (bench/bench_flow.py), under 5 %.
+        self.flow_every = DEFAULT_EVERY if self.flow else 0
+        leave_a_core_for_the_window(torch)
         try:
             session = TrainingSession(self.project, self.overrides)
         except TrainingSetupError as error:
@@ -107,7 +160,13 @@ class TrainingWorker(QObject):
             session.stop()
         self.started.emit()
         try:
-            result = session.run(on_batch=self._on_batch, on_epoch=self._on_epoch, on_images=self._on_images)
+            result = session.run(
+                on_batch=self._on_batch,
+                on_epoch=self._on_epoch,
+                on_images=self._on_images,
+                on_flow=self._buffer.add_flow if self.flow_every else None,
+                flow_every=self.flow_every,
+            )
         except Exception as error:  # the engine reports failures in its result; this is the safety net
             self._flush()
             self.failed.emit(f"Training stopped with an error: {error}")
@@ -116,17 +175,13 @@ class TrainingWorker(QObject):
         self.finished.emit(result)
 
     def _on_batch(self, event) -> None:
-        self._pending.append((event.step, event.loss))
-        self._latest = event
-        now = time.monotonic()
-        if now - self._last_emit >= 1.0 / MAX_UPDATES_PER_SECOND:
-            self._last_emit = now
+        if self._buffer.add_batch(event):
             self._flush()
 
     def _flush(self) -> None:
-        if self._pending:
-            self.batches.emit(BatchUpdate(self._latest, self._pending))
-            self._pending = []
+        update = self._buffer.take()
+        if update is not None:
+            self.batches.emit(update)
 
     def _on_epoch(self, event) -> None:
         self._flush()
@@ -137,7 +192,12 @@ class TrainingWorker(QObject):
         self.images.emit(event)
 
 
-def _leave_a_core_for_the_window(torch) -> None:
+def snapshot(project: Project) -> Project:
+    """A deep copy through the file format: a job sees what Save would write; later edits do not reach it."""
+    return loads(dumps(project))
+
+
+def leave_a_core_for_the_window(torch) -> None:
     """Keep torch's CPU threads off one core.
 
     PyTorch's worker threads spin while they wait for work; when they take every core
@@ -150,9 +210,10 @@ def _leave_a_core_for_the_window(torch) -> None:
 
 
 class TrainingController(QObject):
-    """Starts runs on a fresh thread and relays the worker's signals to the GUI.
+    """Starts jobs on a fresh thread and relays the training worker's signals to the GUI.
 
-    One run at a time. Signals mirror the worker's, plus `running_changed`.
+    One job at a time. Signals mirror the training worker's, plus `running_changed`
+    (for any job); other jobs' signals are connected by whoever starts them.
     """
 
     batches = Signal(object)
@@ -168,38 +229,59 @@ class TrainingController(QObject):
         self.thread: QThread | None = None
         self.worker: TrainingWorker | None = None
         self.paused = False
+        self.kind = ""  # what runs now: "training" or a job's kind ("checks", "comparison", "lr_finder")
         self.last_session = None  # the last session that ran (its trained models can be saved)
+        self.stop_wait_ms = STOP_WAIT_MS  # how long shutdown waits before it terminates the thread
+        self.forced_stop = False  # shutdown had to terminate the training thread
         self._gc_frozen = False  # see _on_batches
 
     @property
     def running(self) -> bool:
         return self.thread is not None
 
-    def start(self, project: Project, overrides: dict[str, Any] | None = None) -> bool:
-        """Train a snapshot of `project` (later edits do not reach this run). False if one is running."""
+    def start(self, project: Project, overrides: dict[str, Any] | None = None, flow: bool = False) -> bool:
+        """Train a snapshot of `project` (later edits do not reach this run). False if a job is running.
+
+        Args:
+            flow: sample gradient and activation flow (every ``backend.training.flow.DEFAULT_EVERY`` steps).
+        """
         if self.running:
             return False
-        # A deep copy through the file format: the run sees exactly what Save would write.
-        snapshot = loads(dumps(project))
-        self.paused = False
-        thread = QThread()
-        thread.setObjectName("netcanvas-training")
-        worker = TrainingWorker(snapshot, overrides)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
+        worker = TrainingWorker(snapshot(project), overrides, flow)
         worker.batches.connect(self._on_batches)
         worker.epoch.connect(self._on_epoch)
         worker.images.connect(self._on_images)
         worker.started.connect(self._on_started)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        self.thread, self.worker = thread, worker
-        self.running_changed.emit(True)
-        thread.start()
+        self._launch(worker, "training")
         return True
 
+    def start_job(self, worker: QObject) -> bool:
+        """Run a worker of ``app/jobs.py`` on a thread of its own. False if a job is running.
+
+        The caller connects to the worker's signals (``done``, ``failed`` and its progress
+        signals); the controller ends the thread when the worker is done or failed.
+        """
+        if self.running:
+            return False
+        worker.done.connect(self._on_job_ended)
+        worker.failed.connect(self._on_job_ended)
+        self._launch(worker, worker.kind)
+        return True
+
+    def _launch(self, worker: QObject, kind: str) -> None:
+        self.paused = False
+        thread = QThread()
+        thread.setObjectName(f"netcanvas-{kind}")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        self.thread, self.worker, self.kind = thread, worker, kind
+        self.running_changed.emit(True)
+        thread.start()
+
     def pause(self) -> None:
-        if self.worker is not None and not self.paused:
+        if self.kind == "training" and not self.paused:
             self.worker.pause()
             self.paused = True
 
@@ -216,17 +298,24 @@ class TrainingController(QObject):
                 self.worker.resume()
                 self.paused = False
 
-    def shutdown(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
-        """Stop and wait for the thread to end (closing the window). True if it ended in time."""
+    def shutdown(self) -> bool:
+        """Stop and wait for the thread to end (closing the window).
+
+        Returns:
+            True if the thread ended by itself within ``stop_wait_ms``; False if it had to be
+            terminated, which is logged as a warning and recorded in ``forced_stop``.
+        """
         thread = self.thread
         if thread is None:
             return True
         self.stop()
         thread.quit()
-        ended = thread.wait(timeout_ms)
+        ended = thread.wait(self.stop_wait_ms)
         if not ended:
             # Last resort when a step hangs (a stuck data loader): the app is closing anyway, and a
             # QThread destroyed while running would abort the whole process.
+            log.warning("training did not stop within %g s; its thread was terminated", self.stop_wait_ms / 1000)
+            self.forced_stop = True
             thread.terminate()
             thread.wait()
         self._cleanup()
@@ -267,6 +356,9 @@ class TrainingController(QObject):
         self._end_thread()
         self.failed.emit(message)
 
+    def _on_job_ended(self, _result) -> None:  # no @Slot: it takes both done(object) and failed(str)
+        self._end_thread()
+
     def _end_thread(self) -> None:
         if self.thread is not None:
             self.thread.quit()
@@ -277,7 +369,7 @@ class TrainingController(QObject):
         if self.thread is None:
             return
         # The thread has ended, so dropping the last references deletes both objects from here.
-        self.thread, self.worker = None, None
+        self.thread, self.worker, self.kind = None, None, ""
         self.paused = False
         if self._gc_frozen:
             gc.unfreeze()

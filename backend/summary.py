@@ -26,7 +26,7 @@ INDENT = "  "
 
 @dataclass
 class Row:
-    """One line of the table (``depth`` > 0 for layers inside a block)."""
+    """One line of the table (``depth`` > 0 for layers inside a block; ``activation_bytes`` per sample)."""
 
     name: str
     type: str
@@ -34,6 +34,7 @@ class Row:
     params: int
     depth: int = 0
     macs: int | None = 0
+    activation_bytes: int = 0
 
 
 def _shape_text(network: Network, report: NetworkReport, node_id: str) -> str:
@@ -58,9 +59,10 @@ def network_rows(network: Network, report: NetworkReport, expand: bool = False, 
         type_name = node.params.get("block", "Block") if node.type == BLOCK_TYPE else node.type
         if report.live and node_id not in report.live and node.type != "Input":
             type_name += " (unused)"
-        macs = costs[node_id].macs if node_id in costs else None
+        cost = costs.get(node_id)
         shape = _shape_text(network, report, node_id)
-        rows.append(Row(node.name, str(type_name), shape, result.param_count, depth, macs))
+        macs, activations = (cost.macs, cost.activation_bytes) if cost is not None else (None, 0)
+        rows.append(Row(node.name, str(type_name), shape, result.param_count, depth, macs, activations))
         if expand and result.inner is not None and node.type == BLOCK_TYPE:
             body = network.blocks[node.params["block"]].body
             rows += network_rows(body, result.inner, expand, depth + 1)

@@ -9,7 +9,9 @@ reported ratio is the median of the per-round ratios (probe / plain), so a busy
 moment on the machine hits both. Time is the process's CPU time (one torch thread),
 which other jobs on a shared machine disturb far less than wall time. Target: <= 1.05.
 
-    PYTHONPATH=. python bench/bench_flow.py [--rounds N] [--epochs N] [--every K]
+    PYTHONPATH=. python bench/bench_flow.py [--rounds N] [--epochs N] [--every K] [--quick]
+
+``--quick``: 3 rounds of 2 epochs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import torch
 
 from backend.training import TrainingSession
 from backend.training.flow import DEFAULT_EVERY
+from bench.results import report
 from graph.presets import build_preset
 
 
@@ -45,7 +48,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run (28 steps each on the digits)")
     parser.add_argument("--every", type=int, default=DEFAULT_EVERY)
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 2 epochs")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.epochs = 3, 2
     torch.set_num_threads(1)
     print(f"flow probe every {args.every} steps, {args.epochs} epochs per run, {args.rounds} rounds, 1 thread")
     for name in ("lenet5", "mlp"):
@@ -67,6 +73,7 @@ def main() -> None:
             f"{name:7s} plain {per_step:6.2f} ms/step (CPU)  probe/plain {ratio:.3f}  "
             f"(target <= 1.05: ratio {ratio / 1.05:.2f})"
         )
+        report(f"flow_probe_extra_time_{name}", ratio, "x", 1.05)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,12 @@ paired figure, steadier than a ratio of medians when the machine's load drifts;
 both are shown). A control row times two hand-written LeNet-5s against each
 other: how far it lands from 1.0 is the noise of the machine.
 
-Run: ``python bench/bench_generated_vs_handwritten.py [rounds]`` (default 21).
+Run: ``python bench/bench_generated_vs_handwritten.py [rounds] [--quick]`` (default 21; ``--quick``: 7).
 """
 
 from __future__ import annotations
 
+import argparse
 import platform
 import statistics
 import sys
@@ -30,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from backend.compiler import build_model, count_parameters
+from bench.results import report
 from graph.presets import build_preset
 
 TARGET = 1.03
@@ -136,16 +138,23 @@ def compare(name: str, generated: nn.Module, handwritten: nn.Module, batch: int,
 
 
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", type=int, nargs="?", default=21, help="timed rounds per pair of models")
+    parser.add_argument("--quick", action="store_true", help="7 rounds")
+    args = parser.parse_args()
+    rounds = 7 if args.quick else args.rounds
     torch.set_num_threads(1)
     print(f"train step, generated vs hand-written  CPU, 1 thread  torch {torch.__version__}  {platform.machine()}")
     print(f"{'network':<10}{'batch':>6}{'params':>12}{'gen ms':>11}{'hand ms':>11}{'medians':>9}{'ratio':>8}")
     lenet = build_model(build_preset("lenet5"))
-    compare("LeNet-5", lenet, LeNet5(), batch=64, steps=30, rounds=rounds)
+    lenet_ratio = compare("LeNet-5", lenet, LeNet5(), batch=64, steps=30, rounds=rounds)
     # Control: two hand-written instances against each other; its distance from 1.0 is the noise of this machine.
-    compare("control", LeNet5(), LeNet5(), batch=64, steps=30, rounds=rounds)
+    control = compare("control", LeNet5(), LeNet5(), batch=64, steps=30, rounds=rounds)
     resnet = build_model(build_preset("resnet", {"depth": 18}))
-    compare("ResNet-18", resnet, ResNet18(), batch=16, steps=3, rounds=rounds)
+    resnet_ratio = compare("ResNet-18", resnet, ResNet18(), batch=16, steps=3, rounds=rounds)
+    report("train_step_generated_vs_handwritten_lenet5", lenet_ratio, "x", TARGET)
+    report("train_step_generated_vs_handwritten_resnet18", resnet_ratio, "x", TARGET)
+    report("train_step_control_lenet5_vs_its_twin", control, "x")
 
 
 if __name__ == "__main__":

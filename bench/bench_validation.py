@@ -7,11 +7,12 @@ Each run first drops the network's cached networkx view, as an edit in the edito
 does, so the figure is what the user waits for after a change. Prints the median
 of several runs (wall and CPU time) and the wall time's ratio to the target (<= 1.0 meets it).
 
-Run: ``python bench/bench_validation.py``
+Run: ``python bench/bench_validation.py [--quick]`` (``--quick``: 3 runs each instead of 7).
 """
 
 from __future__ import annotations
 
+import argparse
 import platform
 import statistics
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.results import report
 from graph.network import Edge, Network, Node, coerce_node_params
 from graph.validation import validate_network
 
@@ -104,14 +106,14 @@ def wide(size: int, group: int = 10) -> Network:
     return build.net
 
 
-def time_validation(network: Network) -> tuple[float, float, int]:
+def time_validation(network: Network, repeats: int = REPEATS) -> tuple[float, float, int]:
     """Median wall and CPU milliseconds of `validate_network` after an edit, and its error count (must be 0).
 
     CPU time is shown beside wall time because on a busy machine it is the steadier figure.
     """
     wall, cpu = [], []
     errors = 0
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         network._graph = None  # an edit drops the cached networkx view, as in the editor
         start, start_cpu = time.perf_counter(), time.process_time()
         report = validate_network(network)
@@ -122,19 +124,23 @@ def time_validation(network: Network) -> tuple[float, float, int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 runs per graph instead of 7")
+    repeats = 3 if parser.parse_args().quick else REPEATS
     print(f"validation benchmark  python {platform.python_version()}  {platform.machine()}  {platform.node()}")
     print(f"{'graph':<8}{'nodes':>8}{'edges':>8}{'wall ms':>10}{'cpu ms':>9}{'target ms':>11}{'ratio':>8}")
     for size, target in TARGETS_MS.items():
         for make in (chain, wide):
             network = make(size)
             assert len(network.nodes) == size, (make.__name__, len(network.nodes))
-            median, cpu, errors = time_validation(network)
+            median, cpu, errors = time_validation(network, repeats)
             if errors:
                 raise SystemExit(f"{make.__name__}({size}) does not validate: {validate_network(network).errors[0]}")
             print(
                 f"{make.__name__:<8}{size:>8,}{len(network.edges):>8,}{median:>10.1f}{cpu:>9.1f}{target:>11.0f}"
                 f"{median / target:>8.2f}"
             )
+            report(f"validate_{make.__name__}_{size}", median, "ms", target)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from graph.validation import NetworkReport, Problem
 
 FLOAT_BYTES = 4
 DTYPE_BYTES = {"float32": 4, "int64": 8}
-# Tensors the optimizer keeps per parameter tensor (see backend/training/optimizers.py; a test holds them to it).
+# Tensors the optimizer keeps per parameter tensor (see backend/plan/optimizers.py; a test holds them to it).
 OPTIMIZER_STATE_SLOTS = {"sgd": 0, "momentum": 1, "momentum_ema": 1, "adagrad": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
 HEAVIEST_SHOWN = 3
 

@@ -125,6 +125,15 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         maximum=65536,
     ),
     Param("kl_weight", "float", 1.0, "VAE: weight of the KL term.", minimum=0.0, maximum=1000.0),
+    Param(
+        "label_smoothing",
+        "float",
+        0.0,
+        "GAN: the discriminator learns to score real samples 1 - label_smoothing instead of 1 (one-sided "
+        "label smoothing), so it cannot become overconfident and starve the generator of gradient.",
+        minimum=0.0,
+        maximum=0.5,
+    ),
     Param("weights", "str", "", "A state_dict file training starts from (empty: fresh random weights)."),
 )
 

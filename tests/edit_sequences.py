@@ -304,5 +304,7 @@ def drawn_session(data, project: Project, history: History, steps: int, check=ch
             before = dumps(project)
             edit = draw_edit(data, project)
             if edit is not None and not history.push(edit):
+                # So that the checks can fail: a session of refused edits would pass them all.
+                assert not isinstance(edit, edits.AddNode), "adding a layer was refused"
                 assert dumps(project) == before, "a refused edit changed the project"
         check(project)

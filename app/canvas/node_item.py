@@ -12,6 +12,11 @@ zoom where the card's small print would be, the card becomes a box in its catego
 colour with the name and type in a large font; further out the name alone; then the
 box alone. A name cut to fit is always whole in the node's tooltip.
 
+Badges (drawn with the card's details): the layer's mult-adds for one sample in a
+small pill on the top edge (``118k MACs``, `set_cost`), and while training the
+state of its gradient flow as a coloured dot (`set_flow_state`: green ok, amber
+weak, red with an arrow where gradients vanish or explode).
+
 The item never changes the model. `set_node` and `set_result` recompute the texts
 and geometry once per change; `paint` only draws what they prepared (the item is
 cached as a device-coordinate pixmap, so most repaints are a blit).
@@ -22,7 +27,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from app.canvas.port_item import PortItem
@@ -45,11 +50,16 @@ CALLOUT_LINES = 3
 SUMMARY_TEXT = ((12.0, 10.0), (11.0, None), (10.0, None), (9.0, None), (MIN_TEXT_PX, None))
 SUMMARY_PAD = 4.0
 SUMMARY_MIN_CHARS = 6  # a name cut to fewer letters says little: a smaller font, or the box alone
+BADGE_HEIGHT = 14.0
+FLOW_COLOURS = {"ok": "#10b981", "weak": "#eab308", "vanishing": "#d93025", "exploding": "#d93025"}
+FLOW_GLYPHS = {"vanishing": "↓", "exploding": "↑"}
 _summary_fonts: dict[tuple[int, bool], tuple[QFont, QFontMetricsF]] = {}
 
 
 def compact_count(count: int) -> str:
-    """``1,234,567`` -> ``1.23M``: parameter counts that fit a node's footer."""
+    """``1,234,567`` -> ``1.23M``: parameter counts (and mult-adds) that fit a node's footer."""
+    if count >= 1_000_000_000:
+        return f"{count / 1_000_000_000:.3g}G"
     if count >= 1_000_000:
         return f"{count / 1_000_000:.3g}M"
     if count >= 10_000:
@@ -83,6 +93,9 @@ class NodeItem(QGraphicsItem):
         self._signature: tuple = ()
         self.callout = ""
         self.callout_rect = QRectF()
+        self.cost_text = ""
+        self.flow_state = ""
+        self.flow_tip = ""
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -132,6 +145,20 @@ class NodeItem(QGraphicsItem):
             self.severity = ""
         self.setOpacity(1.0 if live or self.node.type == "Input" else 0.6)
         self._relayout()
+
+    def set_cost(self, macs: int | None) -> None:
+        """Show the layer's mult-adds for one sample (nothing for none or unknown)."""
+        text = f"{compact_count(macs)} MACs" if macs else ""
+        if text != self.cost_text:
+            self.cost_text = text
+            self.update()
+
+    def set_flow_state(self, state: str, tip: str = "") -> None:
+        """Show the gradient flow's state (``ok``, ``weak``, ``vanishing``, ``exploding``; "" for none)."""
+        if (state, tip) != (self.flow_state, self.flow_tip):
+            self.flow_state, self.flow_tip = state, tip
+            self.setToolTip(self._tooltip())
+            self.update()
 
     def _ports_of(self) -> tuple[list[str], list[str]]:
         if self.is_block:
@@ -266,6 +293,9 @@ class NodeItem(QGraphicsItem):
             for problem in self.result.problems:
                 colour = self.palette.error if problem.severity == "error" else self.palette.warning
                 lines.append(f"<span style='color:{colour}'>{problem.severity}: {_escape(problem.message)}</span>")
+        if self.flow_state:
+            state = f"<span style='color:{FLOW_COLOURS[self.flow_state]}'>gradient flow {self.flow_state}</span>"
+            lines.append(f"{state}: {_escape(self.flow_tip)}")
         return "<br>".join(lines)
 
     def refresh_palette(self, palette: CanvasPalette) -> None:
@@ -277,9 +307,9 @@ class NodeItem(QGraphicsItem):
         return QRectF(0.0, 0.0, NODE_WIDTH, self.height)
 
     def boundingRect(self) -> QRectF:
-        # Room for the outline, the problem badge on the top-right corner, a block's stack
-        # and the error callout under the card.
-        return QRectF(-6.0, -12.0, NODE_WIDTH + 18.0, self.height + 18.0).united(self.callout_rect)
+        # Room for the outline, the badges on the top edge (a cost pill may sit on the bottom
+        # edge), a block's stack and the error callout under the card.
+        return QRectF(-6.0, -12.0, NODE_WIDTH + 18.0, self.height + 20.0).united(self.callout_rect)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -362,6 +392,10 @@ class NodeItem(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), CORNER + 3, CORNER + 3)
         if self.severity:
             self._paint_badge(painter)
+        if self.cost_text:
+            self._paint_cost(painter)
+        if self.flow_state:
+            self._paint_flow(painter)
         if self.callout:
             painter.setFont(f.small)
             painter.setPen(palette.pen("error"))
@@ -380,6 +414,9 @@ class NodeItem(QGraphicsItem):
         else:
             painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(rect, CORNER, CORNER)
+        if self.flow_state:
+            # As large on screen as in the detailed card: the flow of a big network shows at its fit zoom.
+            self._paint_flow(painter, scale=1.0 / max(zoom, 1e-3))
         lines = self.summary_lines(zoom)
         if not lines:
             return
@@ -462,6 +499,33 @@ class NodeItem(QGraphicsItem):
             for port in ports.values():
                 row = QRectF(x, port.y() - PORT_ROW / 2, NODE_WIDTH / 2 - PAD, PORT_ROW)
                 painter.drawText(row, align | Qt.AlignmentFlag.AlignVCenter, port.name)
+
+    def _paint_cost(self, painter) -> None:
+        """The mult-adds pill on the top edge's left (the bottom's when inputs share the top)."""
+        f = fonts()
+        width = f.small_metrics.horizontalAdvance(self.cost_text) + 10
+        top = self.height - BADGE_HEIGHT / 2 if self.flow == "TB" and len(self.inputs) > 1 else -BADGE_HEIGHT / 2
+        rect = QRectF(8, top, width, BADGE_HEIGHT)
+        painter.setPen(self.palette.pen("border"))
+        painter.setBrush(self.palette.color("body"))
+        painter.drawRoundedRect(rect, BADGE_HEIGHT / 2, BADGE_HEIGHT / 2)
+        painter.setFont(f.small)
+        painter.setPen(self.palette.pen("subtext"))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.cost_text)
+
+    def _paint_flow(self, painter, scale: float = 1.0) -> None:
+        """The gradient-flow dot on the top edge, left of the problem badge (`scale`: zoomed out, larger)."""
+        glyph = FLOW_GLYPHS.get(self.flow_state, "")
+        radius = (7.0 if glyph else 5.0) * min(scale, NODE_WIDTH / 40)
+        centre = QPointF(NODE_WIDTH - 24 * min(scale, 3.0), 0)
+        painter.setPen(self.palette.pen("body", 1.5 * scale))
+        painter.setBrush(QColor(FLOW_COLOURS[self.flow_state]))
+        painter.drawEllipse(centre, radius, radius)
+        if glyph and scale == 1.0:
+            painter.setPen(self.palette.pen("header_text"))
+            painter.setFont(fonts().small_bold)
+            box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, glyph)
 
     def _paint_badge(self, painter) -> None:
         palette = self.palette

@@ -27,6 +27,7 @@ from app.canvas.port_item import INVALID, NORMAL, VALID, PortItem
 from app.canvas.routing import ObstacleIndex
 from app.canvas.style import GRID, current_palette
 from app.commands import ConnectCommand, MoveNodesCommand, new_drag_id
+from graph.cost import network_cost
 from graph.events import (
     EdgeAdded,
     EdgeRemoved,
@@ -192,12 +193,19 @@ class CanvasScene(QGraphicsScene):
             for item in self.edges.values():
                 item.set_label("", reroute=False)
         else:
+            costs = {cost.node_id: cost.macs for cost in network_cost(self.network, report).nodes}
             for node_id, item in self.nodes.items():
                 item.set_result(report.nodes.get(node_id), node_id in report.live or not report.live)
+                item.set_cost(costs.get(node_id))
             for edge, item in self.edges.items():
                 shape = report.edges.get(edge.key)
                 item.set_label("" if shape is None else format_shape(shape), reroute=False)
         self.reroute()
+
+    def set_flow_states(self, states: dict[str, tuple[str, str]]) -> None:
+        """Gradient-flow badges while training: node name -> (state, tooltip); nodes not named lose theirs."""
+        for item in self.nodes.values():
+            item.set_flow_state(*states.get(item.node.name, ("", "")))
 
     def _follow_flow(self, flow: str) -> None:
         if flow != self.flow:

@@ -21,7 +21,7 @@ class ConfusionMatrixWidget(QWidget):
         super().__init__(parent)
         self.matrix: np.ndarray | None = None
         self.class_names: list[str] = []
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(130, 130)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Rows: the true class. Columns: what the network predicted.")
 

@@ -5,13 +5,19 @@ widgets of the Training dock. The pattern is pyqtgraph's scrolling-plot example:
 data are appended to buffers as events arrive, and a `QTimer` redraws at most
 ~30 times a second with ``setData(buf[:n])`` on curves that use clip-to-view and
 peak downsampling. Nothing here is ever called from the training thread.
+
+Legends never lie over the curves: a plot with several lines names them in its
+title, each name in its line's colour (`legend_title`); the runs compared are named
+by the list beside their plot.
 """
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QColor
 
 from app.themes import color, series_color, theme_signal
@@ -75,10 +81,43 @@ class ThemedPlotWidget(pg.PlotWidget):
             self.getPlotItem().getAxis(axis).setPen(color("plot_fg"))
 
 
-def _make_plot(title: str, x_label: str, y_label: str = "") -> pg.PlotWidget:
+def legend_title(title: str, names: list[tuple[str, str]]) -> str:
+    """`title` followed by each (label, colour) as a coloured bullet: the legend of a small plot."""
+    if not names:
+        return title
+    bullets = " ".join(f"<span style='color:{colour}'>● {label}</span>" for label, colour in names)
+    return f"{title} &nbsp;<span style='font-size:8pt'>{bullets}</span>"
+
+
+def set_title(widget: pg.PlotWidget, text: str) -> None:
+    """Set a plot's title; a title longer than the plot is cut rather than widening the plot past its place."""
+    label = widget.getPlotItem().titleLabel
+    if not getattr(label, "_width_free", False):
+        label.updateMin = types.MethodType(_height_only_minimum, label)
+        label._width_free = True
+    widget.getPlotItem().setTitle(text, size="9pt")
+
+
+def _height_only_minimum(label: pg.LabelItem) -> None:
+    # pyqtgraph's LabelItem.updateMin makes the text's width the label's minimum (and
+    # preferred) width on every change and resize; in a narrow dock that pushed the axes
+    # out of sight. Only the height is kept.
+    height = label.itemRect().height()
+    label.setMinimumWidth(0)
+    label.setMinimumHeight(height)
+    label._sizeHint = {
+        Qt.SizeHint.MinimumSize: (0, height),
+        Qt.SizeHint.PreferredSize: (0, height),
+        Qt.SizeHint.MaximumSize: (-1, -1),
+        Qt.SizeHint.MinimumDescent: (0, 0),
+    }
+    label.updateGeometry()
+
+
+def make_plot(title: str, x_label: str, y_label: str = "") -> pg.PlotWidget:
     widget = ThemedPlotWidget()
     item = widget.getPlotItem()
-    item.setTitle(title, size="9pt")
+    set_title(widget, title)
     item.setLabel("bottom", x_label)
     if y_label:
         item.setLabel("left", y_label)
@@ -86,6 +125,8 @@ def _make_plot(title: str, x_label: str, y_label: str = "") -> pg.PlotWidget:
     item.setClipToView(True)
     item.setDownsampling(mode="peak", auto=True)
     item.setMenuEnabled(False)
+    for axis in ("left", "bottom"):
+        item.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads as a bug
     widget.setMinimumHeight(120)
     return widget
 
@@ -100,14 +141,14 @@ class RedrawScheduler(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.plots: list[_TimedPlot] = []
+        self.plots: list[TimedPlot] = []
         self._next = 0
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_INTERVAL_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
 
-    def add(self, plot: _TimedPlot) -> None:
+    def add(self, plot: TimedPlot) -> None:
         self.plots.append(plot)
 
     def tick(self) -> None:
@@ -121,7 +162,7 @@ class RedrawScheduler(QObject):
                 return
 
 
-class _TimedPlot:
+class TimedPlot:
     """Base: marks itself dirty when data arrive; the scheduler calls `redraw` later."""
 
     def _init_timer(self, scheduler: RedrawScheduler) -> None:
@@ -132,58 +173,97 @@ class _TimedPlot:
         self.dirty = True
 
 
-class BatchLossPlot(_TimedPlot):
-    """Training loss per optimizer step: each batch faint, a smoothed line on top."""
+class BatchLossPlot(TimedPlot):
+    """Training loss per optimizer step: each batch faint, a smoothed line on top.
+
+    By default the loss itself (`series`, `raw_curve`, `smooth_curve`); `show_parts`
+    draws named parts of the loss instead, a pair of lines each (a GAN's discriminator
+    and generator losses, which mean little summed). The loss is kept either way.
+    """
+
+    TITLE = "Loss per batch"
 
     def __init__(self, scheduler: RedrawScheduler):
-        self.widget = _make_plot("Training loss per batch", "step", "loss")
+        self.widget = make_plot(self.TITLE, "step", "loss")
         self.series = SmoothedSeries()
-        base = QColor(series_color(0))
+        self.raw_curve, self.smooth_curve = self._pair(0)
+        self.parts: tuple[str, ...] = ()
+        self.part_series: dict[str, SmoothedSeries] = {}
+        self.part_curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self._init_timer(scheduler)
+
+    def _pair(self, index: int) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
+        base = QColor(series_color(index))
         faint = QColor(base)
         faint.setAlpha(70)
-        self.raw_curve = self.widget.plot(pen=pg.mkPen(faint, width=1))
-        self.smooth_curve = self.widget.plot(pen=pg.mkPen(base, width=2))
-        self._init_timer(scheduler)
+        return self.widget.plot(pen=pg.mkPen(faint, width=1)), self.widget.plot(pen=pg.mkPen(base, width=2))
+
+    def show_parts(self, parts: tuple[str, ...]) -> None:
+        """Draw these parts of the loss (none: the loss itself); clears the plot."""
+        for pair in self.part_curves.values():
+            for curve in pair:
+                self.widget.removeItem(curve)
+        self.parts = tuple(parts)
+        self.part_curves = {name: self._pair(index) for index, name in enumerate(self.parts)}
+        legend = [(SHORT_LABELS.get(name, name), series_color(index)) for index, name in enumerate(self.parts)]
+        set_title(self.widget, legend_title(self.TITLE, legend))
+        self.clear()
 
     def clear(self) -> None:
         self.series = SmoothedSeries()
-        self.raw_curve.setData([], [])
-        self.smooth_curve.setData([], [])
+        self.part_series = {name: SmoothedSeries() for name in self.parts}
+        for curve in (self.raw_curve, self.smooth_curve, *(c for pair in self.part_curves.values() for c in pair)):
+            curve.setData([], [])
 
-    def append(self, steps: list[tuple[int, float]]) -> None:
+    def append(self, steps: list[tuple[int, float]], parts: dict[str, list[tuple[int, float]]] | None = None) -> None:
         for step, loss in steps:
             self.series.append(step, loss)
+        for name, series in self.part_series.items():
+            for step, value in (parts or {}).get(name, ()):
+                series.append(step, value)
         self.mark_dirty()
 
     def redraw(self) -> None:
-        x, y = self.series.data()
-        finite = np.isfinite(y)
-        if finite.all():
-            self.raw_curve.setData(x, y)
-        else:  # a NaN in the data would blank pyqtgraph's whole line
-            self.raw_curve.setData(x[finite], y[finite])
-        self.smooth_curve.setData(*self.series.smooth.data())
+        if self.parts:
+            for name, (raw, smooth) in self.part_curves.items():
+                _draw_pair(raw, smooth, self.part_series[name])
+        else:
+            _draw_pair(self.raw_curve, self.smooth_curve, self.series)
 
 
-class EpochPlot(_TimedPlot):
-    """Per-epoch metrics, one curve per metric name that appears (with a legend)."""
+def _draw_pair(raw: pg.PlotDataItem, smooth: pg.PlotDataItem, series: SmoothedSeries) -> None:
+    x, y = series.data()
+    finite = np.isfinite(y)
+    if finite.all():
+        raw.setData(x, y)
+    else:  # a NaN in the data would blank pyqtgraph's whole line
+        raw.setData(x[finite], y[finite])
+    smooth.setData(*series.smooth.data())
 
-    def __init__(
-        self, scheduler: RedrawScheduler, title: str, y_label: str, names: tuple[str, ...], legend_at_bottom=False
-    ):
-        self.widget = _make_plot(title, "epoch", y_label)
-        # Losses fall and scores rise: each legend goes where its curves usually are not.
-        self.widget.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))
+
+class EpochPlot(TimedPlot):
+    """Per-epoch metrics: one curve per metric of `names` that arrives, named in the title."""
+
+    def __init__(self, scheduler: RedrawScheduler, title: str, y_label: str, names: tuple[str, ...]):
+        self.widget = make_plot(title, "epoch", y_label)
+        self.title = title
         self.names = names
         self.series: dict[str, Series] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._init_timer(scheduler)
+
+    def configure(self, title: str, y_label: str, names: tuple[str, ...]) -> None:
+        """Show other metrics (the task decides which): clears the plot."""
+        self.title, self.names = title, names
+        self.widget.getPlotItem().setLabel("left", y_label)
+        self.clear()
 
     def clear(self) -> None:
         for curve in self.curves.values():
             self.widget.removeItem(curve)
         self.series.clear()
         self.curves.clear()
+        set_title(self.widget, self.title)
 
     def add_epoch(self, epoch: int, metrics: dict[str, float]) -> None:
         for name in self.names:
@@ -191,14 +271,19 @@ class EpochPlot(_TimedPlot):
             if value is None:
                 continue
             if name not in self.series:
-                index = self.names.index(name)
+                colour = series_color(self.names.index(name))
                 self.series[name] = Series(64)
-                pen = pg.mkPen(series_color(index), width=2)
-                self.curves[name] = self.widget.plot(
-                    pen=pen, symbol="o", symbolSize=5, symbolBrush=series_color(index), name=METRIC_LABELS[name]
-                )
+                pen = pg.mkPen(colour, width=2)
+                self.curves[name] = self.widget.plot(pen=pen, symbol="o", symbolSize=5, symbolBrush=colour)
+                self._update_title()
             self.series[name].append(epoch, float(value))
         self.mark_dirty()
+
+    def _update_title(self) -> None:
+        # The title says what is plotted; the legend only tells the curves apart, in short words.
+        shown = [name for name in self.names if name in self.series]
+        legend = [(SHORT_LABELS.get(n, n), series_color(self.names.index(n))) for n in shown] if len(shown) > 1 else []
+        set_title(self.widget, legend_title(self.title, legend))
 
     def redraw(self) -> None:
         for name, series in self.series.items():
@@ -207,14 +292,14 @@ class EpochPlot(_TimedPlot):
             self.curves[name].setData(x[finite], y[finite])
 
 
-class ComparisonPlot(_TimedPlot):
-    """Several runs overlaid in one plot, each a coloured line in the legend."""
+class ComparisonPlot(TimedPlot):
+    """Several runs overlaid in one plot, each in its run's colour (the runs list beside it is the legend)."""
 
     def __init__(self, scheduler: RedrawScheduler):
-        self.widget = _make_plot("Runs compared", "step")
-        self.widget.addLegend(offset=(-10, 10))  # the curves' names show in it
+        self.widget = make_plot("", "epoch")
+        self.widget.getPlotItem().setTitle(None)  # the choice above it says what is compared
         self.curves: dict[int, pg.PlotDataItem] = {}
-        self._sources: dict[int, tuple[str, object]] = {}
+        self._sources: dict[int, object] = {}
         self._init_timer(scheduler)
 
     def set_axis(self, x_label: str, y_label: str) -> None:
@@ -223,21 +308,20 @@ class ComparisonPlot(_TimedPlot):
         item.setLabel("left", y_label)
 
     def show_runs(self, runs: list[tuple[int, str, object]]) -> None:
-        """Show exactly `runs`: (run id, legend name, callable returning (x, y) arrays)."""
+        """Show exactly `runs`: (run id, colour, callable returning (x, y) arrays)."""
         wanted = {run_id for run_id, _, _ in runs}
         for run_id in list(self.curves):
             if run_id not in wanted:
                 self.widget.removeItem(self.curves.pop(run_id))
                 self._sources.pop(run_id, None)
-        for run_id, name, source in runs:
+        for run_id, colour, source in runs:
             if run_id not in self.curves:
-                pen = pg.mkPen(series_color(run_id - 1), width=2)
-                self.curves[run_id] = self.widget.plot(pen=pen, name=name)
-            self._sources[run_id] = (name, source)
+                self.curves[run_id] = self.widget.plot(pen=pg.mkPen(colour, width=2))
+            self._sources[run_id] = source
         self.mark_dirty()
 
     def redraw(self) -> None:
-        for run_id, (_name, source) in self._sources.items():
+        for run_id, source in self._sources.items():
             x, y = source()
             finite = np.isfinite(y)
             self.curves[run_id].setData(x[finite], y[finite])
@@ -257,5 +341,15 @@ METRIC_LABELS = {
     "val_kl": "validation KL",
     "lr": "learning rate",
 }
+# Names in a plot's legend, where the title already says which quantity it is.
+SHORT_LABELS = {
+    "train_loss": "train",
+    "val_loss": "validation",
+    "recon": "train",
+    "val_recon": "validation",
+    "kl": "train",
+    "val_kl": "validation",
+    "d_loss": "discriminator",
+    "g_loss": "generator",
+}
 LOSS_METRICS = ("train_loss", "val_loss", "recon", "kl", "val_recon", "val_kl", "d_loss", "g_loss")
-SCORE_METRICS = ("val_accuracy", "r2", "d_accuracy")

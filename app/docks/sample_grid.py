@@ -41,7 +41,7 @@ class SampleGrid(QWidget):
         self.images: list[QImage] = []
         self.labels: list[str] = []
         self.columns: int | None = None
-        self.setMinimumSize(140, 120)
+        self.setMinimumSize(140, 100)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     @property

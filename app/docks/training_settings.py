@@ -58,7 +58,7 @@ GROUPS = (
     ("Batches and epochs", ("batch_size", "epochs", "seed")),
     ("Schedule and early stopping", ("schedule", "step_size", "gamma", "early_stopping", "min_delta", "restore_best")),
     ("Augmentation", ("augment",)),
-    ("Generative models", ("latent_dim", "kl_weight")),
+    ("Generative models", ("latent_dim", "label_smoothing", "kl_weight")),
     ("Device", ("device", "amp", "channels_last", "compile")),
 )
 
@@ -339,6 +339,7 @@ class TrainingSettingsWidget(QWidget):
             "min_delta": early,
             "restore_best": early,
             "latent_dim": is_gan,
+            "label_smoothing": is_gan,
             "kl_weight": is_vae,
             "amp": on_cuda_possible,
             "channels_last": on_cuda_possible,

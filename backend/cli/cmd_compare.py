@@ -15,8 +15,9 @@ import signal
 from pathlib import Path
 
 from backend.cli import CommandError, UsageError
-from backend.cli.cmd_train import FIRST_COLUMNS, Progress, _cell, _positive_int, parse_overrides, write_metrics
+from backend.cli.cmd_train import Progress, _positive_int, parse_overrides
 from backend.cli.project_file import open_project
+from backend.plan.metrics import FIRST_COLUMNS, metric_cell, write_metrics
 from graph.training_config import DEVICES
 
 
@@ -51,7 +52,7 @@ def write_comparison(path: Path, key: str, runs) -> None:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([metric_cell(row.get(c)) for c in columns])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         write_metrics(out / folder_name(key, compared.value) / "metrics.csv", compared.history)
         progress.line(f"{key}={compared.value}: {compared.result.message}")
 
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: comparison.stop())
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: comparison.stop())
     try:
         runs = comparison.run(on_start, lambda i, c, event: progress.batch(event), on_epoch, on_finish)
     finally:

@@ -2,6 +2,10 @@
 
 ``K`` is one of the preset's options (``depth=50``) or a training setting
 (``lr=0.01``, ``dataset=iris``); preset options take precedence when a name is both.
+With ``--set dataset=...`` the network follows the data (``graph/fitting.py``): the
+Input takes the data's samples and the last layer's width is the number of
+classes or target columns; options given with ``--set`` win over the data. A
+preset that cannot take that kind of data is refused, naming the presets that can.
 """
 
 from __future__ import annotations
@@ -36,18 +40,44 @@ def parse_settings(items: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: building every preset's module is only needed by the commands that use them.
-    from graph.presets import PRESETS, build_preset_with_settings
+    from graph.presets import PRESETS, build_preset_with_settings, split_settings
 
     preset = PRESETS.get(args.preset)
     if preset is None:
         raise UsageError(f"unknown preset {args.preset!r} (choose from: {', '.join(PRESETS)})")
+    settings = parse_settings(args.settings)
     try:
-        project = build_preset_with_settings(args.preset, parse_settings(args.settings))
+        project = build_preset_with_settings(args.preset, settings)
     except ParamError as error:
         raise UsageError(str(error)) from None
+    fitted = ""
+    options, training = split_settings(args.preset, settings)
+    if "dataset" in training:
+        project, fitted = _fit_to_data(args.preset, options, project)
     try:
         save_project(project, args.output)
     except OSError as error:
         raise CommandError(f"{args.output}: cannot write ({error.strerror or error})") from None
     print(f"wrote {args.output} ({preset.title})")
+    if fitted:
+        print(fitted)
     return 0
+
+
+def _fit_to_data(name: str, options: dict, project):
+    """The preset rebuilt to take the project's data set, and a line saying what changed."""
+    from backend.data import DataError, describe_dataset
+    from graph.fitting import FitError, apply_fit, fit_network
+    from graph.presets import PresetError, build_preset
+
+    try:
+        facts = describe_dataset(project.training["dataset"], project.training["target"])
+        planned = fit_network(project, facts, preset_options=options)
+        fitted = build_preset(name, {**options, **planned.options})
+        fitted.training = dict(project.training)
+        rest = fit_network(fitted, facts, preset_options=options)
+    except (DataError, FitError, PresetError) as error:
+        raise UsageError(f"--set dataset: {error}") from None
+    apply_fit(fitted, rest)
+    changes = [f"{key}={value}" for key, value in planned.options.items()] + rest.describe()
+    return fitted, f"fitted to {facts.describe()}" + (f"; {', '.join(changes)}" if changes else "")

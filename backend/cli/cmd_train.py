@@ -1,27 +1,32 @@
 """``netcanvas train PROJECT``: train on the terminal, write metrics.csv, model.pt and checkpoint.pt.
 
+GAN and VAE runs on images also write samples.npy and samples.png (see `backend.training.samples`).
+
 Progress goes to stderr: one live line (epoch, batch, loss, samples/s, ETA) on a
 terminal, a plain line every few seconds otherwise, and one summary line per
-epoch. The first Ctrl-C stops after the current batch and still saves (exit 130);
-a second one quits at once. Bad arguments exit 2, a setup that cannot train or a
-failed run exits 1, each with one line.
+epoch, with notes about the data (folders left out, unreadable images skipped).
+``--tensorboard DIR`` also logs the metrics and the first network's graph;
+``--nproc-per-node N`` runs the exported script under torchrun instead
+(``backend/cli/torchrun.py``). The first Ctrl-C stops after the current batch and
+still saves (exit 130); a second one quits at once. Bad arguments exit 2, a setup
+that cannot train or a failed run exits 1, each with one line.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from backend.cli import CommandError, UsageError
 from backend.cli.project_file import open_project
+from backend.plan.metrics import write_metrics
 from graph.params import ParamError
 from graph.training_config import DEVICES, TRAINING_PARAM_BY_NAME, coerce_training_value
 
-FIRST_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "r2", "recon", "kl", "d_loss", "g_loss")
 PLAIN_EVERY_SECONDS = 5.0
 LIVE_EVERY_SECONDS = 0.1
 
@@ -35,8 +40,14 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="K=V", dest="settings", help="training setting, e.g. lr=0.01"
     )
-    parser.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard logs to DIR")
+    parser.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard logs (scalars, graph) to DIR")
     parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint.pt")
+    parser.add_argument(
+        "--nproc-per-node",
+        type=_positive_int,
+        metavar="N",
+        help="train with N processes: the exported training script under torchrun (DDP)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -71,35 +82,41 @@ def parse_overrides(args: argparse.Namespace) -> dict:
         raise UsageError(str(error)) from None
 
 
-def _tensorboard_writer(folder: str | None):
-    if folder is None:
-        return None
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        raise CommandError("--tensorboard needs the tensorboard package (pip install tensorboard)") from None
-    return SummaryWriter(folder)
+class TensorBoardLog:
+    """``--tensorboard DIR``: every epoch's metrics as scalars, and the first network's graph."""
 
+    def __init__(self, folder: str):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise CommandError(
+                '--tensorboard needs the tensorboard package: pip install "netcanvas[tensorboard]"'
+            ) from None
+        try:
+            self.writer = SummaryWriter(folder)
+        except OSError as error:
+            raise CommandError(f"{folder}: cannot write TensorBoard logs ({error.strerror or error})") from None
 
-def write_metrics(path: Path, history: list[dict]) -> None:
-    """metrics.csv: a header and one row per epoch (known columns first, then the rest by name)."""
-    keys = {key for row in history for key in row}
-    columns = [c for c in FIRST_COLUMNS if c in keys] + sorted(keys - set(FIRST_COLUMNS))
-    if not columns:
-        columns = ["epoch", "train_loss"]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in history:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+    def graph(self, session) -> None:
+        """Trace the first network on a random input (in eval mode: the run's statistics stay as they were)."""
+        import torch
 
+        from backend.compiler import example_inputs
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+        name, model = next(iter(session.models.items()))
+        network = session.project.networks[name]
+        inputs = example_inputs(network, blocks=session.project.blocks, generator=torch.Generator().manual_seed(0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes are about tracing, not about the user's network
+            self.writer.add_graph(model, tuple(tensor.to(session.settings.device) for tensor in inputs))
+
+    def epoch(self, event) -> None:
+        for key, value in event.metrics.items():
+            self.writer.add_scalar(key, value, event.epoch)
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 def _duration(seconds: float) -> str:
@@ -150,35 +167,48 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     from backend.training import TrainingSession, TrainingSetupError
+    from backend.training.samples import write_samples
 
     overrides = parse_overrides(args)
+    if args.nproc_per_node and (args.resume or args.tensorboard):
+        raise UsageError("--nproc-per-node runs the exported script, which takes neither --resume nor --tensorboard")
     project = open_project(args.project)
     out = Path(args.out) if args.out else Path("runs") / Path(args.project).stem
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CommandError(f"{out}: cannot create the output folder ({error.strerror or error})") from None
-    writer = _tensorboard_writer(args.tensorboard)
+    if args.nproc_per_node:
+        from backend.cli.torchrun import train_distributed
+
+        return train_distributed(project, overrides, out, args.nproc_per_node)
     try:
         session = TrainingSession(project, overrides, checkpoint_path=out / "checkpoint.pt", resume_from=args.resume)
     except TrainingSetupError as error:
         raise CommandError(str(error)) from None
+    board = TensorBoardLog(args.tensorboard) if args.tensorboard else None
+    if board is not None:
+        board.graph(session)
     progress = Progress()
     data = session.data
     progress.line(
-        f"training {', '.join(session.models)} on {data.name} ({len(data.train_x)} train / {len(data.val_x)} val): "
+        f"training {', '.join(session.models)} on {data.name} ({data.train.count} train / {data.val.count} val): "
         f"{session.task}, loss {session.loss}, {session.config['optimizer']} lr {session.config['lr']:g}, "
         f"batch {session.batch_size}, device {session.device}"
     )
+    for note in data.notes:
+        progress.line(f"note: {note}")
     history: list[dict] = list(session.history)
 
     def on_epoch(event) -> None:
         progress.epoch(event)
+        for note in event.extras.get("notes", []):
+            if note not in data.notes:
+                progress.line(f"note: {note}")
         history.append({"epoch": event.epoch, **event.metrics})
         write_metrics(out / "metrics.csv", history)
-        if writer is not None:
-            for key, value in event.metrics.items():
-                writer.add_scalar(key, value, event.epoch)
+        if board is not None:
+            board.epoch(event)
 
     interrupted = []
 
@@ -193,11 +223,14 @@ def run(args: argparse.Namespace) -> int:
         result = session.run(on_batch=progress.batch, on_epoch=on_epoch)
     finally:
         signal.signal(signal.SIGINT, previous)
-        if writer is not None:
-            writer.close()
+        if board is not None:
+            board.close()
     write_metrics(out / "metrics.csv", result.history)
     if result.status == "failed":
         raise CommandError(result.message)
     session.save_weights(out / "model.pt")
-    progress.line(f"{result.message}; wrote {out / 'metrics.csv'} and {out / 'model.pt'}")
+    written = [out / "metrics.csv", out / "model.pt"]
+    if session.task in ("gan", "vae"):
+        written += write_samples(session.recipe, out, seed=session.config["seed"])
+    progress.line(f"{result.message}; wrote {', '.join(str(path) for path in written)}")
     return 130 if interrupted else 0

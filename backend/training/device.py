@@ -1,33 +1,18 @@
-"""Choosing the device and the speed settings that go with it.
+"""Choosing the device: ``auto`` takes CUDA, then Apple's MPS, then the CPU.
 
-``auto`` takes CUDA, then Apple's MPS, then the CPU. bf16 autocast and the
-channels-last memory format only apply on CUDA, where they pay off; on the CPU they
-would slow training down and change results, so they are ignored there.
+The speed settings that go with a device (bf16 autocast and channels-last, on
+CUDA only) are part of the training plan (``backend/plan/device.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
-
 import torch
+
+from backend.plan.device import DeviceSettings, speed_settings
 
 
 class DeviceError(ValueError):
     """The requested device is not available on this machine."""
-
-
-@dataclass(frozen=True)
-class DeviceSettings:
-    device: torch.device
-    amp: bool
-    channels_last: bool
-
-    def autocast(self):
-        """A context for forward passes: bf16 autocast on CUDA when enabled, else nothing."""
-        if self.amp:
-            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
 
 
 def mps_available() -> bool:
@@ -51,6 +36,5 @@ def resolve_device(name: str) -> torch.device:
 
 
 def device_settings(name: str, amp: bool, channels_last: bool) -> DeviceSettings:
-    device = resolve_device(name)
-    on_cuda = device.type == "cuda"
-    return DeviceSettings(device, amp=bool(amp and on_cuda), channels_last=bool(channels_last and on_cuda))
+    """The device for a configured name with the speed settings that apply there."""
+    return speed_settings(resolve_device(name), amp, channels_last)

@@ -2,10 +2,14 @@
 
 It knows no Qt. The GUI runs `TrainingSession.run` in a worker thread and calls
 `stop`, `pause` and `resume` from the GUI thread; the command line runs it in the
-main thread. The loop is kept lean: data lives on the device, batches are picked
-by index, and on a GPU the losses are read back only every `GPU_SYNC_EVERY` steps
-(each read waits for the GPU). Runs are seeded: on the CPU the same seed gives the
-same losses, and resuming from a checkpoint gives the same run as not stopping.
+main thread. Data, split, normalisation, batch order, augmentation, losses and
+optimizers come from the training plan (``backend/plan``), which the exported
+training script copies, so both give the same numbers. The loop is kept lean:
+small data lives on the device and batches are picked by index, large data
+streams through DataLoader workers, and on a GPU the losses are read back only
+every `GPU_SYNC_EVERY` steps (each read waits for the GPU). Runs are seeded: on
+the CPU the same seed gives the same losses, and resuming from a checkpoint gives
+the same run as not stopping.
 """
 
 from __future__ import annotations
@@ -21,27 +25,22 @@ import torch
 
 from backend.codegen import CodegenError
 from backend.compiler import build_models
-from backend.data import DataError, PreparedData, load_raw, prepare_data
+from backend.data import DataError
 from backend.importers.weights import load_initial_weights
-from backend.training.augment import Augmenter, parse_augmentations
+from backend.plan.augment import Augmenter
+from backend.plan.batches import batch_count, epoch_generator
+from backend.plan.data import prepare
+from backend.plan.early_stopping import EarlyStopping
+from backend.plan.metrics import EpochMeter
+from backend.plan.schedules import Schedule
 from backend.training.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from backend.training.device import DeviceError, device_settings
-from backend.training.early_stopping import EarlyStopping
 from backend.training.events import BatchEvent, EpochEvent, FlowEvent, ImagesEvent, TrainingResult
 from backend.training.flow import DEFAULT_EVERY, FlowProbe
-from backend.training.losses import LossError, resolve_loss
+from backend.training.losses import LossError
 from backend.training.recipes import GANRecipe, Recipe, RecipeContext, SupervisedRecipe, VAERecipe
-from backend.training.schedules import Schedule
-from backend.training.setup import (
-    TrainingSetupError,
-    check_networks,
-    network_facts,
-    require_outputs,
-    resolve_config,
-    structural_task,
-)
+from backend.training.setup import TrainingSetupError, plan_run, resolve_config
 from graph.project import Project
-from graph.training_config import parse_batch_size
 
 log = logging.getLogger(__name__)
 GPU_SYNC_EVERY = 10
@@ -65,6 +64,9 @@ class TrainingSession:
             ``{"epochs": 3, "max_batches": 5}``); checked like ``--set``.
         checkpoint_path: where to write a checkpoint after every epoch (None: nowhere).
         resume_from: a checkpoint to continue from.
+        progress: called as ``progress(stage, done, total)`` while data is read: ``index``
+            (class folders of an image folder), ``extract`` (bytes of a compressed NPZ member),
+            ``sample`` (items read for the normalisation statistics of streamed data).
 
     Raises:
         TrainingSetupError: the settings, data, loss, device or networks cannot train (one line).
@@ -77,6 +79,7 @@ class TrainingSession:
         *,
         checkpoint_path: str | Path | None = None,
         resume_from: str | Path | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ):
         self.project = project
         self.config = resolve_config(project.training, overrides)
@@ -85,10 +88,11 @@ class TrainingSession:
         self._running = threading.Event()
         self._running.set()
         self.history: list[dict] = []
+        self._reported: set[str] = set()
         self.start_epoch = 1
         self.step = 0
         try:
-            self._setup()
+            self._setup(progress)
             if resume_from:
                 self._resume(resume_from)
         except (DataError, LossError, DeviceError, CodegenError, CheckpointError, ValueError) as error:
@@ -97,60 +101,38 @@ class TrainingSession:
             raise TrainingSetupError(_one_line(error)) from None
 
     # -- setup ---------------------------------------------------------------------------------
-    def _setup(self) -> None:
+    def _setup(self, progress) -> None:
         config = self.config
-        infos = check_networks(self.project)
-        task = structural_task(self.project) or config["task"]
-        outputs = {name: info.outputs for name, info in infos.items()}
-        if task == "vae":
-            require_outputs(infos["encoder"], ("z", "mu", "logvar"), "VAE encoder")
-            main = infos["encoder"]
-            decoder_out = infos["decoder"].output_shapes[infos["decoder"].outputs[0]]
-            facts = network_facts(main, decoder_out)
-        elif task == "gan":
-            main = infos["discriminator"]
-            facts = network_facts(main)
-        else:
-            if len(infos) > 1:
-                raise TrainingSetupError(
-                    f"this project has {len(infos)} networks; training supports one network, "
-                    "a VAE (encoder, decoder) or a GAN (generator, discriminator)"
-                )
-            main = next(iter(infos.values()))
-            facts = network_facts(main)
+        plan = self.plan = plan_run(self.project, config, progress)
+        self.task, self.facts, self.fit, self.loss, self.batch_size = (
+            plan.task,
+            plan.facts,
+            plan.fit,
+            plan.loss,
+            plan.batch_size,
+        )
+        self.settings = device_settings(config["device"], config["amp"], config["channels_last"])
         seed = config["seed"]
         torch.manual_seed(seed)
-        raw = load_raw(config["dataset"], facts, seed, config["target"])
-        if task == "auto":
-            task = raw.task
-        if task in ("vae", "gan") and structural_task(self.project) != task:
-            wanted = VAE_OR_GAN[task]
-            raise TrainingSetupError(f"task={task} needs networks named {wanted}")
-        data = prepare_data(raw, facts, task, config["val_split"], seed)
-        self.settings = device_settings(config["device"], config["amp"], config["channels_last"])
-        self.task = task
-        self.facts = facts
-        self.batch_size = parse_batch_size(config["batch_size"], len(data.train_x))
-        classes = data.num_classes if task in ("classification", "sequence") else 0
-        self.loss = resolve_loss(config["loss"], task, facts.output_shape or (), classes)
+        device = self.settings.device
+        self.data = prepare(
+            plan.source, plan.fit, plan.task, config["val_split"], seed, device, plan.batch_size, progress=progress
+        )
         torch.manual_seed(seed)  # the same initial weights whatever the data loading drew
-        self.models, self.generated = build_models(self.project, reports={n: i.report for n, i in infos.items()})
+        self.models, self.generated = build_models(self.project, reports={n: i.report for n, i in plan.infos.items()})
         load_initial_weights(self.models, config["weights"])
-        image_batches = data.train_x.dim() == 4
         for model in self.models.values():
             model.to(self.settings.device)
-            if self.settings.channels_last and image_batches:
+            if self.settings.channels_last and self.data.is_image:
                 model.to(memory_format=torch.channels_last)
-        self.data = self._to_device(data)
         runners = dict(self.models)
         if config["compile"]:
             runners = {name: torch.compile(model) for name, model in self.models.items()}
-        context = RecipeContext(self.models, runners, outputs, self.data, config, self.settings, self.loss, facts)
-        self.recipe = self._make_recipe(context, infos)
-        augment = parse_augmentations(config["augment"])
-        if augment and not self.data.is_image:
-            raise TrainingSetupError(f"augment works on images only; {data.name} gives {data.kind} data")
-        self.augmenter = Augmenter(augment, self.data.value_range, self.data.pixel_scale)
+        context = RecipeContext(
+            self.models, runners, plan.outputs, self.data, config, self.settings, self.loss, self.facts
+        )
+        self.recipe = self._make_recipe(context)
+        self.augmenter = Augmenter(config["augment"], self.data.value_range, self.data.pixel_scale)
         self.schedule = Schedule(config["schedule"], self.recipe.optimizers, config, config["epochs"])
         if self.recipe.monitor is None and config["schedule"] == "plateau":
             raise TrainingSetupError("the plateau schedule needs a validation loss, which a GAN does not have")
@@ -158,29 +140,11 @@ class TrainingSession:
             config["early_stopping"] if self.recipe.monitor else 0, config["min_delta"], config["restore_best"]
         )
 
-    def _to_device(self, data: PreparedData) -> PreparedData:
-        device = self.settings.device
-        for name in ("train_x", "train_y", "val_x", "val_y", "display"):
-            value = getattr(data, name)
-            if value is not None:
-                setattr(data, name, value.to(device))
-        return data
-
-    def _make_recipe(self, context: RecipeContext, infos) -> Recipe:
+    def _make_recipe(self, context: RecipeContext) -> Recipe:
         if self.task == "vae":
-            latent = infos["decoder"].network
-            shape = network_facts(infos["decoder"]).input_shape
-            if not latent.input_nodes():
-                raise TrainingSetupError("the VAE decoder needs an Input for z")
-            return VAERecipe(context, shape)
+            return VAERecipe(context, self.plan.latent_shape)
         if self.task == "gan":
-            noise = network_facts(infos["generator"]).input_shape
-            latent_dim = self.config["latent_dim"]
-            if latent_dim and tuple(noise) != (latent_dim,):
-                raise TrainingSetupError(
-                    f"latent_dim={latent_dim} but the generator's Input takes {noise}; set latent_dim=0 to use it"
-                )
-            return GANRecipe(context, tuple(noise))
+            return GANRecipe(context, self.plan.noise_shape)
         return SupervisedRecipe(context)
 
     def _resume(self, path: str | Path) -> None:
@@ -220,13 +184,16 @@ class TrainingSession:
         self._running.set()
 
     def fixed_batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The first `size` training samples (fitted, normalised, on the device) and their targets."""
-        data = self.data
-        return data.train_x[:size], None if data.train_y is None else data.train_y[:size]
+        """The first `size` training samples and targets, fitted, normalised and on the device (same every call)."""
+        return self.data.head(size, "train")
+
+    def weights(self) -> dict[str, dict[str, torch.Tensor]]:
+        """The trained weights by network, on the CPU: what the exporters take as ``weights=``."""
+        return {name: {k: v.detach().cpu() for k, v in m.state_dict().items()} for name, m in self.models.items()}
 
     def save_weights(self, path: str | Path) -> None:
         """The weights as a state_dict (a dict of state_dicts by network for multi-network projects)."""
-        states = {name: {k: v.detach().cpu() for k, v in m.state_dict().items()} for name, m in self.models.items()}
+        states = self.weights()
         torch.save(next(iter(states.values())) if len(states) == 1 else states, Path(path))
 
     def checkpoint_state(self, epoch: int) -> dict:
@@ -271,83 +238,19 @@ class TrainingSession:
             log.exception("training failed")
             epoch, batch = self._where
             status, message = "failed", f"training failed at epoch {epoch}, batch {batch}: {_one_line(error)}"
-        self._probe.close()
+        finally:
+            self.data.close()  # stop the loader's worker processes of streamed data
+            self._probe.close()
         if status in ("finished", "early_stopped") and self.early_stopping.restore(self.models):
             message += f"; kept the weights of epoch {self.early_stopping.best_epoch}"
         return TrainingResult(status, message, len(self.history), list(self.history), self.early_stopping.best_epoch)
 
-    def _batches_per_epoch(self) -> int:
-        count = len(self.data.train_x)
-        batches = math.ceil(count / self.batch_size)
-        if batches > 1 and count % self.batch_size == 1:
-            batches -= 1  # a last batch of one sample breaks BatchNorm; leave it out
-        limit = self.config["max_batches"]
-        return min(batches, limit) if limit else batches
-
     def _loop(self, on_batch, on_epoch, on_images) -> tuple[str, str]:
-        config, data, recipe = self.config, self.data, self.recipe
-        epochs, batches, size = config["epochs"], self._batches_per_epoch(), self.batch_size
-        device = self.settings.device
-        sync_every = 1 if device.type == "cpu" else GPU_SYNC_EVERY
-        seed = config["seed"]
-        count = len(data.train_x)
+        epochs, recipe = self.config["epochs"], self.recipe
         for epoch in range(self.start_epoch, epochs + 1):
-            recipe.train()
-            generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
-            order = torch.randperm(count, generator=generator).to(device)
-            total = torch.zeros((), device=device)
-            parts_total = {name: torch.zeros((), device=device) for name in recipe.part_names}
-            pending: list[torch.Tensor] = []
-            seen, started, paused_for = 0, time.perf_counter(), 0.0
-            for batch in range(1, batches + 1):
-                if not self._running.is_set():
-                    waited = time.perf_counter()
-                    self._running.wait()
-                    paused_for += time.perf_counter() - waited
-                if self._stop.is_set():
-                    return "stopped", f"stopped at epoch {epoch}, batch {batch - 1}"
-                self._where = (epoch, batch)
-                index = order[(batch - 1) * size : batch * size]
-                x = data.train_x[index]
-                y = None if data.train_y is None else data.train_y[index]
-                if self.augmenter:
-                    x = self.augmenter(x, generator)
-                if self.settings.channels_last and x.dim() == 4:
-                    x = x.contiguous(memory_format=torch.channels_last)
-                self._probe.before_step(self.step + 1)
-                loss, parts = recipe.train_step(x, y)
-                self.step += 1
-                self._probe.after_step(self.step, epoch, batch)
-                seen += len(index)
-                total += loss * len(index)
-                for name, value in parts.items():
-                    parts_total[name] += value * len(index)
-                pending.append(loss)
-                if len(pending) >= sync_every or batch == batches:
-                    values = torch.stack(pending).tolist()  # the one wait for the device
-                    first = batch - len(pending) + 1
-                    for offset, value in enumerate(values):
-                        if not math.isfinite(value):
-                            self._fail_not_finite(epoch, first + offset, value)
-                    pending.clear()
-                    if on_batch is not None:
-                        elapsed = max(time.perf_counter() - started - paused_for, 1e-9)
-                        remaining = (batches - batch) + (epochs - epoch) * batches
-                        on_batch(
-                            BatchEvent(
-                                epoch,
-                                epochs,
-                                batch,
-                                batches,
-                                values[-1],
-                                {name: float(value) for name, value in parts.items()},
-                                seen / elapsed,
-                                remaining * elapsed / batch,
-                                self.step,
-                            )
-                        )
-            metrics = {"train_loss": float(total) / seen}
-            metrics.update({name: float(value) / seen for name, value in parts_total.items()})
+            metrics = self._train_epoch(epoch, on_batch)
+            if metrics is None:
+                return "stopped", f"stopped at epoch {epoch}, batch {self._where[1]}"
             val_metrics, extras = recipe.evaluate()
             metrics.update(val_metrics)
             metrics["lr"] = recipe.lr
@@ -360,6 +263,9 @@ class TrainingSession:
             self.history.append({"epoch": epoch, **metrics})
             self.schedule.step(monitored)
             stop_early = monitored is not None and self.early_stopping.update(epoch, monitored, self.models)
+            notes = self._new_notes()
+            if notes:
+                extras["notes"] = notes
             if on_epoch is not None:
                 on_epoch(EpochEvent(epoch, epochs, metrics, extras))
             if on_images is not None:
@@ -375,6 +281,70 @@ class TrainingSession:
                 )
         return "finished", f"finished {epochs} epochs"
 
+    def _train_epoch(self, epoch: int, on_batch) -> dict[str, float] | None:
+        """One pass over the training batches: the epoch's mean losses, or None when stopped."""
+        config, recipe, size = self.config, self.recipe, self.batch_size
+        batches = batch_count(self.data.train.count, size, config["max_batches"])
+        sync_every = 1 if self.settings.device.type == "cpu" else GPU_SYNC_EVERY
+        recipe.train()
+        generator = epoch_generator(config["seed"], epoch)  # this epoch's shuffle and augmentation draws
+        meter = EpochMeter(recipe.part_names, self.settings.device)
+        pending: list[torch.Tensor] = []
+        self._clock = _Clock()
+        for batch, (x, y) in enumerate(self.data.train_batches(generator, size, config["max_batches"]), start=1):
+            if not self._running.is_set():
+                self._clock.pause(self._running.wait)
+            if self._stop.is_set():
+                self._where = (epoch, batch - 1)
+                return None
+            self._where = (epoch, batch)
+            self._probe.before_step(self.step + 1)
+            loss, parts = recipe.train_step(self.settings.layout(self.augmenter(x, generator)), y)
+            self.step += 1
+            self._probe.after_step(self.step, epoch, batch)
+            self._clock.seen += len(x)
+            meter.add(loss, parts, len(x))
+            pending.append(loss)
+            if len(pending) >= sync_every or batch == batches:
+                self._report(pending, parts, epoch, batch, batches, on_batch)
+        if pending:
+            self._report(pending, parts, epoch, batch, batches, on_batch)
+        return meter.means()
+
+    def _report(self, pending: list[torch.Tensor], parts: dict, epoch: int, batch: int, batches: int, on_batch) -> None:
+        """Read the pending losses back (the one wait for the device), check them and report the last."""
+        values = torch.stack(pending).tolist()
+        first = batch - len(pending) + 1
+        for offset, value in enumerate(values):
+            if not math.isfinite(value):
+                self._fail_not_finite(epoch, first + offset, value)
+        pending.clear()
+        if on_batch is None:
+            return
+        epochs = self.config["epochs"]
+        elapsed = self._clock.elapsed()
+        remaining = (batches - batch) + (epochs - epoch) * batches
+        on_batch(
+            BatchEvent(
+                epoch,
+                epochs,
+                batch,
+                batches,
+                values[-1],
+                {name: float(value) for name, value in parts.items()},
+                self._clock.seen / elapsed,
+                remaining * elapsed / batch,
+                self.step,
+            )
+        )
+
+    def _new_notes(self) -> list[str]:
+        """What the data reported since the last epoch (left-out folders, unreadable images)."""
+        notes = [*self.data.notes, self.data.skip_summary()]
+        fresh = [note for note in notes if note and note not in self._reported]
+        self._reported.update(fresh)
+        return fresh
+
     def _fail_not_finite(self, epoch: int, batch: int, value: float) -> None:
         raise _Failure(
             f"the loss became {'NaN' if math.isnan(value) else 'infinite'} at epoch {epoch}, batch {batch}: "
@@ -382,4 +352,16 @@ class TrainingSession:
         )
 
 
-VAE_OR_GAN = {"vae": "encoder and decoder", "gan": "generator and discriminator"}
+class _Clock:
+    """Training time of an epoch, without the time spent paused, and the samples seen in it."""
+
+    def __init__(self):
+        self.started, self.paused_for, self.seen = time.perf_counter(), 0.0, 0
+
+    def pause(self, wait: Callable[[], object]) -> None:
+        waited = time.perf_counter()
+        wait()
+        self.paused_for += time.perf_counter() - waited
+
+    def elapsed(self) -> float:
+        return max(time.perf_counter() - self.started - self.paused_for, 1e-9)

@@ -47,7 +47,8 @@ class EpochEvent:
     ``metrics`` holds ``train_loss``, ``lr`` and, depending on the task, ``val_loss``,
     ``val_accuracy`` (classifiers), ``r2`` (regression), ``recon``/``kl`` (VAE),
     ``d_loss``/``g_loss`` (GAN). ``extras`` holds ``confusion`` (numpy int matrix,
-    rows = true class) and ``class_names`` for classifiers.
+    rows = true class) and ``class_names`` for classifiers, ``predictions`` for
+    regression and ``sequences`` for token sequences (see `SupervisedRecipe.examples`).
     """
 
     epoch: int

@@ -111,10 +111,7 @@ class LearningRateFinder:
 
     def _sweep(self, start, end, steps, on_step, should_stop) -> LRFinderResult:
         session, recipe = self.session, self.session.recipe
-        data, size = session.data, session.batch_size
-        count = len(data.train_x)
-        order = torch.randperm(count, generator=torch.Generator().manual_seed(session.config["seed"]))
-        order = order.to(data.train_x.device)
+        batches = _endless_batches(session)
         result = LRFinderResult()
         average, best = 0.0, math.inf
         recipe.train()
@@ -126,10 +123,8 @@ class LearningRateFinder:
             for optimizer in recipe.optimizers:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-            offset = (index * size) % max(count - size + 1, 1)
-            batch = order[offset : offset + size]
-            y = None if data.train_y is None else data.train_y[batch]
-            loss = float(recipe.train_step(data.train_x[batch], y)[0])
+            x, y = next(batches)
+            loss = float(recipe.train_step(x, y)[0])
             if not math.isfinite(loss):
                 result.ended = "exploded"
                 break
@@ -158,3 +153,12 @@ def find_learning_rate(project: Project, overrides: dict | None = None, **sweep)
         TrainingSetupError: the project cannot train (one line).
     """
     return LearningRateFinder(TrainingSession(project, overrides)).run(**sweep)
+
+
+def _endless_batches(session):
+    """Shuffled training batches of the session's size, epoch after epoch (streamed data too)."""
+    epoch = 0
+    while True:
+        generator = torch.Generator().manual_seed(session.config["seed"] + epoch)
+        yield from session.data.train_batches(generator, session.batch_size)
+        epoch += 1

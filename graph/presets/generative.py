@@ -1,4 +1,10 @@
-"""Generative presets: a variational autoencoder and a GAN, both dense, on the digits.
+"""Generative presets on the digits: a dense variational autoencoder and a convolutional GAN (DCGAN).
+
+The GAN's generator enlarges with Upsample + Conv2d rather than ConvTranspose2d:
+on these smooth, upscaled 8x8 digits it gives no checkerboard speckle and a lower
+Fréchet distance for the same time. Both default to 16x16 images: the data hold
+8x8 pixels, so 16x16 shows all there is, and each step costs about a third of
+28x28's, which buys more epochs in the same minutes.
 
 Conventions the training engine relies on (see the brief): the VAE has networks
 ``encoder`` (Input ``image`` -> Outputs ``z``, ``mu``, ``logvar``, in that order,
@@ -14,7 +20,7 @@ from typing import Any
 
 from graph.network import Network
 from graph.params import Param
-from graph.presets.base import MAX_CHANNELS, Preset, finish, new_project, sequential, training
+from graph.presets.base import MAX_CHANNELS, Preset, PresetError, finish, new_project, sequential, training
 from graph.project import Project
 
 MAX_WIDTH = 65_536
@@ -48,7 +54,11 @@ VAE_OPTIONS = (
 
 GAN_OPTIONS = (
     *_image_options(16),
-    _width("hidden_size", 256, "Neurons in the widest hidden layer of each network."),
+    _width(
+        "width",
+        64,
+        "Feature maps of the convolutions next to the image; one stage further in there are twice as many.",
+    ),
     _width("latent_dim", 32, "Size of the random noise vector the generator starts from."),
 )
 
@@ -59,7 +69,9 @@ def build_vae(options: dict[str, Any]) -> Project:
         "A variational autoencoder: the encoder maps each digit to a mean and log-variance, samples a "
         "code z from them, and the decoder draws the digit back from z.",
         "vae",
-        training(dataset="digits", task="vae", loss="auto", optimizer="adam", lr=1e-3, batch_size="64", epochs=30),
+        # measured on the digits (Fréchet distance of samples, tests/helpers/frechet.py): lr 2e-3 for 60 epochs
+        # brings the distance from 74 (lr 1e-3, 30 epochs) to 44, in about 5 s on two cores
+        training(dataset="digits", task="vae", loss="auto", optimizer="adam", lr=2e-3, batch_size="64", epochs=60),
     )
     channels, size = options["in_channels"], options["image_size"]
     hidden, latent = options["hidden_size"], options["latent_dim"]
@@ -98,31 +110,49 @@ def build_vae(options: dict[str, Any]) -> Project:
 
 
 def build_gan(options: dict[str, Any]) -> Project:
+    channels, size = options["in_channels"], options["image_size"]
+    width, latent = options["width"], options["latent_dim"]
+    if size % 4:
+        raise PresetError(f"gan: image_size must be a multiple of 4 (two stride-2 stages), got {size}")
     project = new_project(
         "GAN",
-        "A generative adversarial network: the generator turns random noise into digits, the "
-        "discriminator tells them from real ones, and each learns from the other.",
+        "A deep convolutional GAN (DCGAN): the generator grows random noise into a digit, doubling the "
+        "image twice (upsample, then a 3x3 convolution), the discriminator tells generated digits from real "
+        "ones with strided convolutions, and each learns from the other.",
         "gan",
-        # The usual DCGAN settings: a small step and a short memory for Adam's momentum.
+        # DCGAN's settings (Adam with lr 2e-4 and a short memory, beta1 0.5, so neither network overshoots the
+        # other) plus one-sided label smoothing 0.1, which keeps the discriminator from winning outright on 1,437
+        # digits. Measured (tests/helpers/frechet.py, bench/bench_gan.py): these settings beat batch 128 / lr 4e-4,
+        # a cosine schedule, a narrower or dropout discriminator and transposed convolutions.
         training(
-            dataset="digits", task="gan", loss="auto", optimizer="adam", lr=2e-4, beta1=0.5, batch_size="64", epochs=60
+            dataset="digits",
+            task="gan",
+            loss="auto",
+            optimizer="adam",
+            lr=2e-4,
+            beta1=0.5,
+            label_smoothing=0.1,
+            batch_size="64",
+            epochs=60,
         ),
     )
-    channels, size = options["in_channels"], options["image_size"]
-    hidden, latent = options["hidden_size"], options["latent_dim"]
-    narrow = max(1, hidden // 2)
+    start = size // 4
     generator = project.add_network(Network("generator"))
     noise = generator.add("Input", name="noise", shape=(latent,))
     last = sequential(
         generator,
         noise,
-        ("Linear", "fc1", {"out_features": narrow}),
-        ("LeakyReLU", "act1", {"negative_slope": 0.2}),
-        ("Linear", "fc2", {"out_features": hidden}),
-        ("LeakyReLU", "act2", {"negative_slope": 0.2}),
-        ("Linear", "fc3", {"out_features": channels * size * size}),
+        ("Linear", "project", {"out_features": 2 * width * start * start, "bias": False}),
+        ("Reshape", "to_maps", {"shape": (2 * width, start, start)}),
+        ("BatchNorm2d", "bn1", {}),
+        ("ReLU", "relu1", {}),
+        ("Upsample", "up1", {}),
+        ("Conv2d", "conv1", {"out_channels": width, "padding": (1, 1), "bias": False}),
+        ("BatchNorm2d", "bn2", {}),
+        ("ReLU", "relu2", {}),
+        ("Upsample", "up2", {}),
+        ("Conv2d", "conv2", {"out_channels": channels, "padding": (1, 1)}),
         ("Tanh", "tanh", {}),
-        ("Reshape", "to_image", {"shape": (channels, size, size)}),
     )
     generator.wire(last, generator.add("Output", name="image"))
 
@@ -131,12 +161,17 @@ def build_gan(options: dict[str, Any]) -> Project:
     last = sequential(
         discriminator,
         image,
-        ("Flatten", "flatten", {}),
-        ("Linear", "fc1", {"out_features": hidden}),
+        ("Conv2d", "down1", {"out_channels": width, "kernel_size": (4, 4), "stride": (2, 2), "padding": (1, 1)}),
         ("LeakyReLU", "act1", {"negative_slope": 0.2}),
-        ("Linear", "fc2", {"out_features": narrow}),
+        (
+            "Conv2d",
+            "down2",
+            {"out_channels": 2 * width, "kernel_size": (4, 4), "stride": (2, 2), "padding": (1, 1), "bias": False},
+        ),
+        ("BatchNorm2d", "bn2", {}),
         ("LeakyReLU", "act2", {"negative_slope": 0.2}),
-        ("Linear", "fc3", {"out_features": 1}),
+        ("Flatten", "flatten", {}),
+        ("Linear", "fc", {"out_features": 1}),
     )
     discriminator.wire(last, discriminator.add("Output", name="score"))
     return finish(project)

@@ -30,9 +30,13 @@ OPTIONS = (
     Param(
         "depth", "choice", 11, "Weight layers: 11, 13, 16 or 19 (configurations A, B, D, E).", choices=(11, 13, 16, 19)
     ),
-    # On by default: VGG-11 with batch norm reaches ~98% on the digits in two epochs; without
-    # it the same settings crawl (~20% after two epochs).
-    Param("batch_norm", "bool", True, "Batch normalisation after every convolution (trains faster and more stably)."),
+    # Off by default: the paper's network (VGG-16 at 3x224x224 has 138,357,544 weights).
+    Param(
+        "batch_norm",
+        "bool",
+        False,
+        "Batch normalisation after every convolution (the later 'VGG-BN' variants: trains faster and more stably).",
+    ),
     *image_options(32, MIN_SIZE),
 )
 
@@ -45,8 +49,10 @@ def build(options: dict[str, Any]) -> Project:
         f"{title}: {depth - 3} 3x3 convolutions in five stages, each closed by a 2x2 max pool, "
         "then adaptive average pooling to 7x7 and three dense layers.",
         "vgg",
-        # The 100M-weight classifier diverges under Adam at 1e-3, even with batch norm.
-        classifier_training(lr=1e-4, epochs=5),
+        # The 100M-weight classifier diverges under Adam at 1e-3, even with batch norm. At 1e-4 the
+        # paper's VGG-11 (no batch norm) reached 96% validation accuracy on the digits after 11
+        # epochs and 97% after 12 (the variant with batch norm gets there in two).
+        classifier_training(lr=1e-4, epochs=12),
     )
     net = project.add_network(Network(f"vgg{depth}" + ("_bn" if batch_norm else "")))
     size = options["image_size"]

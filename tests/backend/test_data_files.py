@@ -1,18 +1,23 @@
-"""User data files: CSV, NPZ, image folders and IDX pairs, including the broken ones."""
+"""User data files: CSV, NPZ and IDX pairs, including the broken ones (image folders: test_data_folders.py)."""
 
 import struct
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from backend.data import DataError, NetworkFacts, load_raw, prepare_data
+from backend.data import DataError, NetworkFacts, open_dataset, prepare_data
+from backend.plan.fit import SampleFit
 
 FACTS = NetworkFacts("x", (2,), "float32", (2,))
 
 
 def load(path, target=""):
-    return load_raw(str(path), FACTS, 0, target)
+    return open_dataset(str(path), FACTS, 0, target)
+
+
+def samples(source, fit=SampleFit()):
+    """Every sample of a source as the training plan turns it into floats."""
+    return source.samples(source.read(list(range(source.count)), fit)[0], fit)
 
 
 def write_csv(path, text):
@@ -71,7 +76,7 @@ def test_npz_tables_and_images(tmp_path):
     assert raw.kind == "tabular" and raw.task == "classification" and raw.x.shape == (10, 2)
     np.savez(tmp_path / "i.npz", x=np.full((6, 5, 5), 255, np.uint8), y=np.arange(6) % 3)
     images = load(tmp_path / "i.npz")
-    assert images.kind == "image" and images.x.shape == (6, 1, 5, 5) and images.x.max() == 1.0
+    assert images.kind == "image" and samples(images).shape == (6, 1, 5, 5) and float(samples(images).max()) == 1.0
 
 
 def test_npz_regression_targets_are_floats(tmp_path):
@@ -94,52 +99,6 @@ def test_npz_with_mismatched_lengths_or_garbage_is_refused(tmp_path):
         load(tmp_path / "g.npz")
 
 
-# -- image folders -----------------------------------------------------------------------------------
-def make_folder(root, sizes=None, mode="L"):
-    sizes = sizes or {}
-    for label in ("cat", "dog"):
-        (root / label).mkdir(parents=True)
-        for index in range(3):
-            size = sizes.get((label, index), (6, 4))
-            colour = 255 if label == "dog" else 0
-            Image.new(mode, size, colour if mode == "L" else (colour, 0, 0)).save(root / label / f"{index}.png")
-    return root
-
-
-def test_image_folder_gives_one_class_per_sub_folder(tmp_path):
-    raw = load(make_folder(tmp_path / "pets"))
-    assert raw.class_names == ["cat", "dog"] and raw.x.shape == (6, 1, 4, 6)
-    assert raw.y.tolist() == [0, 0, 0, 1, 1, 1] and raw.x[3].min() == 1.0
-
-
-def test_rgb_images_keep_three_channels_and_resize_to_the_input(tmp_path):
-    raw = load(make_folder(tmp_path / "pets", mode="RGB"))
-    assert raw.x.shape == (6, 3, 4, 6)
-    facts = NetworkFacts("x", (3, 8, 8), "float32", (2,))
-    data = prepare_data(raw, facts, "classification", 0.34, 0)
-    assert data.train_x.shape[1:] == (3, 8, 8)
-
-
-def test_a_broken_image_is_named(tmp_path):
-    root = make_folder(tmp_path / "pets")
-    (root / "dog" / "bad.png").write_bytes(b"\x89PNG not really")
-    with pytest.raises(DataError, match="pets/dog/bad.png: not a readable image"):
-        load(root)
-
-
-def test_an_image_of_another_size_is_named(tmp_path):
-    root = make_folder(tmp_path / "pets", sizes={("dog", 2): (5, 5)})
-    with pytest.raises(DataError, match="pets/dog/2.png: image is 5x5 but cat/0.png is 6x4"):
-        load(root)
-
-
-def test_an_empty_class_folder_is_named(tmp_path):
-    root = make_folder(tmp_path / "pets")
-    (root / "bird").mkdir()
-    with pytest.raises(DataError, match="pets/bird: sub-folder holds no images"):
-        load(root)
-
-
 # -- IDX ---------------------------------------------------------------------------------------------
 def write_idx(path, array, code=0x08):
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
@@ -151,8 +110,8 @@ def test_idx_images_with_labels_beside_them(tmp_path):
     write_idx(tmp_path / "train-images-idx3-ubyte", images)
     write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([1, 0, 1, 2, 0], np.uint8))
     raw = load(tmp_path / "train-images-idx3-ubyte")
-    assert raw.x.shape == (5, 1, 3, 4) and raw.y.tolist() == [1, 0, 1, 2, 0]
-    assert raw.x[0, 0, 0, 1] == pytest.approx(1 / 255)
+    assert samples(raw).shape == (5, 1, 3, 4) and raw.y.tolist() == [1, 0, 1, 2, 0]
+    assert float(samples(raw)[0, 0, 0, 1]) == pytest.approx(1 / 255)
 
 
 def test_idx_without_its_labels_file_says_which_is_missing(tmp_path):
@@ -168,7 +127,7 @@ def test_idx_with_a_wrong_magic_or_truncated_data_is_refused(tmp_path):
     write_idx(tmp_path / "b-images-idx3-ubyte", np.zeros((2, 3, 3), np.uint8))
     data = (tmp_path / "b-images-idx3-ubyte").read_bytes()
     (tmp_path / "b-images-idx3-ubyte").write_bytes(data[:-4])
-    with pytest.raises(DataError, match="holds 14 data bytes but its header promises 18"):
+    with pytest.raises(DataError, match=r"b-images-idx3-ubyte: its header promises 2 x 3 x 3 values \(18 bytes\) but"):
         load(tmp_path / "b-images-idx3-ubyte")
 
 

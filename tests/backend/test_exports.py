@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import ast
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
 
+import onnx
+import onnxruntime
 import pytest
 import torch
 
@@ -156,12 +157,14 @@ def test_python_exports_are_ruff_clean_and_run_with_only_torch(tmp_path):
                 expected = as_tuple(model(*inputs))
             data.append((f"model_{name}", generated.class_names[network], model.state_dict(), inputs, expected))
 
-    ruff = shutil.which("ruff")
-    if ruff is not None:  # ruff's default rules, none of this repository's settings
-        lint = subprocess.run(
-            [ruff, "check", "--no-cache", "--isolated", "."], cwd=folder, capture_output=True, text=True
-        )
-        assert lint.returncode == 0, lint.stdout + lint.stderr
+    # ruff's default rules, none of this repository's settings
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
     torch.save(data, folder / "data.pt")
     script = tmp_path / "run.py"
@@ -237,10 +240,6 @@ def test_torchscript_export_writes_one_file_per_network(tmp_path):
 
 
 # -- ONNX ------------------------------------------------------------------------------------------
-onnx = pytest.importorskip("onnx")
-onnxruntime = pytest.importorskip("onnxruntime")
-
-
 def run_onnx(path, inputs: tuple[torch.Tensor, ...]) -> list:
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     feed = {arg.name: tensor.numpy() for arg, tensor in zip(session.get_inputs(), inputs, strict=True)}

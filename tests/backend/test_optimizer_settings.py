@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from backend.training.optimizers import make_optimizer
+from backend.plan.optimizers import make_optimizer
 from graph.training_config import OPTIMIZER_SETTINGS, OPTIMIZERS, default_training_config
 
 CHANGED = {"momentum": 0.5, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3, "weight_decay": 0.25}

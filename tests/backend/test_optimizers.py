@@ -10,7 +10,7 @@ import math
 import pytest
 import torch
 
-from backend.training.optimizers import MomentumEMA, make_optimizer
+from backend.plan.optimizers import MomentumEMA, make_optimizer
 from graph.training_config import default_training_config
 
 W0 = [1.0, -2.0, 0.5]

@@ -90,3 +90,55 @@ def test_ctrl_c_stops_after_saving_with_exit_130(project_file, tmp_path, monkeyp
     monkeypatch.setattr(cmd_train.Progress, "batch", interrupt_at_second_batch)
     assert main(["train", str(project_file), "--out", str(out), "--set", "batch_size=8"]) == 130
     assert (out / "model.pt").exists() and (out / "metrics.csv").exists()
+
+
+def test_tensorboard_gets_the_scalars_and_the_graph(project_file, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    board = tmp_path / "tb"
+    assert main(["train", str(project_file), "--out", str(tmp_path / "o"), "--tensorboard", str(board)]) == 0
+    events = EventAccumulator(str(board))
+    events.Reload()
+    assert {"train_loss", "val_loss", "val_accuracy", "lr"} <= set(events.Tags()["scalars"])
+    assert [event.step for event in events.Scalars("train_loss")] == [1, 2]
+    graph = events.Graph()
+    assert any("Linear" in node.op or "linear" in node.op for node in graph.node), [n.op for n in graph.node][:20]
+
+
+def test_tensorboard_does_not_change_the_run(tmp_path):
+    project = Project(name="iris")
+    net = Network("net")
+    net.chain(
+        net.add("Input", shape=(4,)),
+        net.add("Linear", out_features=16),
+        net.add("BatchNorm1d"),  # tracing in training mode would move its running statistics
+        net.add("Dropout", p=0.5),  # ... and draw random numbers
+        net.add("Linear", out_features=3),
+        net.add("Output"),
+    )
+    project.add_network(net)
+    project.training.update({"dataset": "iris", "epochs": 2, "batch_size": "32"})
+    save_project(project, tmp_path / "p.json")
+    plain, logged = tmp_path / "plain", tmp_path / "logged"
+    assert main(["train", str(tmp_path / "p.json"), "--out", str(plain)]) == 0
+    assert main(["train", str(tmp_path / "p.json"), "--out", str(logged), "--tensorboard", str(tmp_path / "tb")]) == 0
+    assert (plain / "metrics.csv").read_text() == (logged / "metrics.csv").read_text()
+
+
+@pytest.mark.slow
+def test_nproc_per_node_trains_the_exported_script_under_torchrun(project_file, tmp_path, capfd):
+    out = tmp_path / "ddp"
+    assert main(["train", str(project_file), "--out", str(out), "--nproc-per-node", "2", "--device", "cpu"]) == 0
+    with (out / "metrics.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["epoch"] for row in rows] == ["1", "2"] and set(rows[0]) >= {"train_loss", "val_loss", "val_accuracy"}
+    import torch
+
+    state = torch.load(out / "model.pt", weights_only=True)
+    assert (out / "train.py").exists() and any(key.endswith("weight") for key in state)
+    assert "training with 2 processes under torchrun" in capfd.readouterr().err
+
+
+def test_nproc_per_node_refuses_what_the_script_cannot_do(project_file, tmp_path, capsys):
+    code = main(["train", str(project_file), "--nproc-per-node", "2", "--resume", "c.pt", "--out", str(tmp_path)])
+    assert code == 2 and "neither --resume nor --tensorboard" in capsys.readouterr().err

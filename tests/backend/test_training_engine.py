@@ -1,6 +1,9 @@
 """The training engine on tiny networks: control, failures, reproducibility, checkpoints, events."""
 
 import math
+import queue
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -44,7 +47,7 @@ def test_a_run_reports_batches_epochs_and_a_confusion_matrix():
     assert isinstance(last, EpochEvent)
     assert {"train_loss", "val_loss", "val_accuracy", "lr"} <= set(last.metrics)
     confusion = last.extras["confusion"]
-    assert confusion.shape == (3, 3) and confusion.sum() == len(session.data.val_x)
+    assert confusion.shape == (3, 3) and confusion.sum() == session.data.val.count
     assert last.extras["class_names"] == ["setosa", "versicolor", "virginica"]
     assert result.history[-1]["val_accuracy"] == pytest.approx(np.trace(confusion) / confusion.sum())
 
@@ -65,7 +68,7 @@ def test_batch_size_full_is_one_step_and_one_is_one_per_sample():
     single = TrainingSession(mlp_project(batch_size="1", epochs=1))
     events = []
     single.run(on_batch=events.append)
-    assert len(events) == len(single.data.train_x)
+    assert len(events) == single.data.train.count
 
 
 def test_stop_from_a_callback_takes_effect_before_the_next_batch():
@@ -83,20 +86,65 @@ def test_stop_from_a_callback_takes_effect_before_the_next_batch():
     assert result.epochs_run == 0
 
 
-def test_pause_blocks_until_resume():
-    import threading
-
-    session = TrainingSession(mlp_project(epochs=1))
-    seen = []
+def test_stop_from_another_thread_ends_the_run_within_a_batch():
+    # The window asks from the GUI thread while the run goes on in its own.
+    session = TrainingSession(mlp_project(epochs=20))
+    steps: list[int] = []
+    running = threading.Event()
+    step_after_stop: list[int] = []
 
     def on_batch(event):
-        seen.append(event.batch)
-        if event.batch == 2:
-            session.pause()
-            threading.Timer(0.2, session.resume).start()
+        steps.append(event.step)
+        running.set()
 
+    def stop_once_running():
+        assert running.wait(60)
+        session.stop()
+        step_after_stop.append(session.step)
+
+    stopper = threading.Thread(target=stop_once_running, daemon=True)
+    stopper.start()
     result = session.run(on_batch=on_batch)
-    assert result.status == "finished" and seen == list(range(1, seen[-1] + 1))
+    stopper.join(60)
+    assert result.status == "stopped" and result.epochs_run < 20
+    # A batch under way when stop() came may finish; no other starts.
+    assert steps[-1] == session.step <= step_after_stop[0] + 1
+    assert steps == list(range(1, steps[-1] + 1))
+
+
+def test_a_paused_run_makes_no_progress_until_resumed():
+    session = TrainingSession(mlp_project(epochs=3))
+    events: queue.Queue = queue.Queue()
+    at_second_batch, paused = threading.Event(), threading.Event()
+
+    def on_batch(event):
+        events.put((event.step, time.perf_counter()))
+        if event.step == 2:
+            at_second_batch.set()
+            paused.wait(60)  # hold the run here until the other thread has paused it
+
+    results: list = []
+    trainer = threading.Thread(target=lambda: results.append(session.run(on_batch=on_batch)), daemon=True)
+    trainer.start()
+    try:
+        assert at_second_batch.wait(60)
+        session.pause()  # from this thread, as the window does
+        paused.set()
+        (_, first), (_, second) = events.get(timeout=1), events.get(timeout=1)
+        # Wait as long as twenty batches take, but at least 0.3 s: a run that ignored the pause
+        # (22 batches left) would report a batch well within it.
+        window = max(0.3, 20 * (second - first))
+        with pytest.raises(queue.Empty):
+            events.get(timeout=window)
+        assert session.step == 2 and trainer.is_alive()
+        session.resume()
+        trainer.join(60)
+        assert not trainer.is_alive(), "the run did not go on after resume"
+    finally:
+        session.stop()  # never leave a blocked training thread behind a failed assertion
+    assert results[0].status == "finished" and results[0].epochs_run == 3
+    after_resume = [events.get_nowait()[0] for _ in range(events.qsize())]
+    assert after_resume == list(range(3, 25)) and session.step == 24  # 8 batches an epoch
 
 
 def test_same_seed_gives_identical_losses_and_another_seed_does_not():
@@ -182,7 +230,13 @@ def test_save_weights_writes_a_state_dict(tmp_path):
         ({}, {"loss": "mse", "task": "regression"}, "iris has"),
         ({"dataset": "wine", "features": 4}, {}, "13 features"),
         ({"dataset": "nowhere.csv"}, {}, "nowhere.csv: no such file"),
-        ({}, {"device": "cuda"} if not torch.cuda.is_available() else {"lr": "x"}, ""),
+        ({}, {"lr": "x"}, "lr must be a number, got 'x'"),
+        pytest.param(
+            {},
+            {"device": "cuda"},
+            "device cuda was asked for, but PyTorch sees no CUDA GPU here",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU"),
+        ),
         ({}, {"augment": "flip"}, "images only"),
         ({}, {"nonsense": 1}, "unknown training setting"),
     ],

@@ -18,7 +18,9 @@ def test_light_presets_learn_with_their_defaults(name):
     images = []
     result = session.run(on_images=images.append)
     assert result.status == "finished", result.message
-    key = "train_loss" if session.task == "gan" else "val_loss"
+    # a GAN's summed loss need not fall (each network's gain is the other's loss); in a dozen steps the
+    # discriminator's must, as it first learns to tell the generator's blobs from digits
+    key = "d_loss" if session.task == "gan" else "val_loss"
     losses = [row[key] for row in result.history]
     assert all(math.isfinite(v) for v in losses)
     assert losses[-1] < losses[0], losses

@@ -136,6 +136,11 @@ def test_vgg_matches_the_reference_counts(depth, batch_norm, count):
     assert list(totals(project).values()) == [count]
 
 
+def test_vgg_defaults_to_the_papers_network_without_batch_norm():
+    project = build_preset("vgg", {**IMAGENET, "depth": 16})
+    assert totals(project) == {"vgg16": 138_357_544}
+
+
 @pytest.mark.parametrize(
     ("depth", "count"),
     [(18, 11_689_512), (34, 21_797_672), (50, 25_557_032), (101, 44_549_160), (152, 60_192_808)],
@@ -220,11 +225,26 @@ def test_gan_follows_the_training_conventions():
     generator, discriminator = project.networks["generator"], project.networks["discriminator"]
     assert [(n.name, n.params["shape"]) for n in generator.input_nodes()] == [("noise", (7,))]
     assert reports["generator"].output_shapes(generator) == {"image": (1, 16, 16)}
-    assert [generator.nodes[i].type for i in reports["generator"].order][-3:] == ["Tanh", "Reshape", "Output"]
+    assert [generator.nodes[i].type for i in reports["generator"].order][-2:] == ["Tanh", "Output"]
     assert [(n.name, n.params["shape"]) for n in discriminator.input_nodes()] == [("image", (1, 16, 16))]
     assert reports["discriminator"].output_shapes(discriminator) == {"score": (1,)}
     training = project.training
     assert (training["task"], training["dataset"], training["lr"], training["beta1"]) == ("gan", "digits", 2e-4, 0.5)
+
+
+def test_gan_is_convolutional_and_follows_image_size_and_channels():
+    project = build_preset("gan", {"image_size": 28, "in_channels": 3, "width": 8})
+    generator, discriminator = project.networks["generator"], project.networks["discriminator"]
+    reports = validate_project(project)
+    assert reports["generator"].output_shapes(generator) == {"image": (3, 28, 28)}
+    assert [n.params["shape"] for n in discriminator.input_nodes()] == [(3, 28, 28)]
+    types = [n.type for n in generator.nodes.values()]
+    assert types.count("Upsample") == 2 and types.count("Conv2d") == 2 and types.count("BatchNorm2d") == 2
+    strided = [n for n in discriminator.nodes.values() if n.type == "Conv2d"]
+    assert [n.params["stride"] for n in strided] == [(2, 2), (2, 2)]
+    assert [n.params["out_channels"] for n in strided] == [8, 16]
+    with pytest.raises(PresetError, match="image_size must be a multiple of 4"):
+        build_preset("gan", {"image_size": 30})
 
 
 def test_mlp_options_shape_the_network():
@@ -282,13 +302,18 @@ def test_unknown_preset_lists_the_known_ones():
     ),
 )
 def test_random_option_text_gives_a_project_or_a_preset_error(name, data, value):
-    options = [p.name for p in PRESETS[name].options]
-    option = data.draw(st.sampled_from([*options, "bogus"]))
+    defaults = {p.name: str(p.default) for p in PRESETS[name].options}
+    option = data.draw(st.sampled_from([*defaults, "bogus"]))
+    if option in defaults and data.draw(st.booleans()):
+        value = defaults[option]
     try:
         project = build_preset(name, {option: value})
     except PresetError as error:
         assert str(error)
+        # So that the oracle can fail: an option's default, as text, always builds.
+        assert value != defaults.get(option), f"the default {option}={value} was refused: {error}"
     else:
+        assert option != "bogus"
         assert all(report.ok for report in validate_project(project).values())
 
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -114,6 +114,52 @@ def drop_mime(editor, mime: QMimeData, at: QPoint) -> None:
     assert enter.isAccepted(), "the canvas refused the drag"
     QApplication.sendEvent(viewport, move)
     QApplication.sendEvent(viewport, QDropEvent(QPointF(at), actions, mime, buttons, mods))
+
+
+def wheel(widget, at: QPoint, notches: int) -> bool:
+    """Turn the mouse wheel over `widget` at `at` (one notch is 120, positive away from the user).
+
+    Returns whether the widget accepted the event.
+    """
+    position = QPointF(at)
+    event = QWheelEvent(
+        position,
+        QPointF(widget.mapToGlobal(at)),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def click(button) -> None:
+    """A left click on a button (or tool button) the user can see and press."""
+    assert button.isVisible() and button.isEnabled(), button.text() or button.toolTip()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def choose(combo, text: str) -> None:
+    """Pick `text` in a closed combo box with the arrow keys, as a keyboard user does.
+
+    Each key press picks the next entry (and emits ``activated``); the combo box is not
+    read afterwards, since what the choice triggers may rebuild the form it sits in.
+    """
+    target = combo.findText(text)
+    assert target >= 0, f"{text!r} is not offered"
+    steps = target - combo.currentIndex()
+    for _ in range(abs(steps)):
+        QTest.keyClick(combo, Qt.Key.Key_Down if steps > 0 else Qt.Key.Key_Up)
+
+
+def type_into(field, text: str) -> None:
+    """Select what a line edit or spin box holds, type `text` over it and press Return."""
+    QTest.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(field, text)
+    QTest.keyClick(field, Qt.Key.Key_Return)
 
 
 @contextmanager

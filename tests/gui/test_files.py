@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import files
-from app.commands import SetParamCommand
+from app.commands import SetParamCommand, SetTrainingCommand
 from app.main_window import MainWindow
 from graph.presets import build_preset
-from graph.project_io import dumps, load_project, save_project
+from graph.project_io import dumps, load_project
 from tests.gui.conftest import lenet_window
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -165,17 +165,27 @@ def _dead_pid() -> int:
         pid += 1
 
 
-def test_recovery_after_a_crash_restores_the_autosaved_project(qtbot, answers, private_data, tmp_path):
+def test_the_autosave_timer_writes_a_copy_that_the_next_start_recovers(qtbot, answers, private_data, tmp_path):
     queue, asked = answers
-    project = build_preset("mlp")
-    project.set_training("lr", 0.0123)
     original = tmp_path / "mlp.json"
-    save_project(build_preset("mlp"), original)
-    folder = private_data / "autosave"
-    folder.mkdir(parents=True)
-    leftover = folder / f"autosave-{_dead_pid()}.json"
-    save_project(project, leftover)
-    leftover.with_suffix(".meta").write_text(json.dumps({"original": str(original), "saved_at": 1.0, "name": "mlp"}))
+    # The earlier session: a saved project, then an edit nobody saved.
+    earlier = MainWindow(restore_layout=False)
+    earlier.load_project(build_preset("mlp"))
+    assert earlier.files._write(original)
+    edit(earlier, 33)
+    earlier.document.undo_stack.push(SetTrainingCommand(earlier.document, "lr", 0.0123))
+    edited = dumps(earlier.document.project)
+    # Its process has since died: its autosave carries a process id nobody has now.
+    earlier.autosave.path = private_data / "autosave" / f"autosave-{_dead_pid()}.json"
+    with qtbot.waitSignal(earlier.autosave.saved, timeout=10_000) as saved:
+        earlier.autosave.timer.setInterval(50)  # the timer's own tick, sooner than a minute
+    assert saved.args[0] == earlier.autosave.path
+    # The crash: the window goes without closing, so nothing cleans up after it.
+    earlier.autosave.timer.stop()
+    earlier.hide()
+    earlier.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert saved.args[0].exists()
 
     win = MainWindow(restore_layout=False)
     win.show()
@@ -183,10 +193,10 @@ def test_recovery_after_a_crash_restores_the_autosaved_project(qtbot, answers, p
     queue.append(Button.Yes)
     assert win.offer_recovery()
     assert "mlp.json" in asked[0]
-    assert dumps(win.document.project) == dumps(project)
+    assert dumps(win.document.project) == edited
     assert win.document.path == original
     assert win.document.dirty and win.isWindowModified()
-    assert not leftover.exists()
+    assert not saved.args[0].exists()
     assert not win.offer_recovery()  # asked once only
     win.document.undo_stack.setClean()
     win.close()

@@ -16,7 +16,7 @@ from app.param_fields import FloatSpinBox
 from graph.network import Edge
 from graph.presets import build_preset
 from graph.registry import categories
-from tests.gui.conftest import node_id, project_json
+from tests.gui.conftest import choose, node_id, project_json
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -216,8 +216,8 @@ def test_swap_lstm_for_gru_keeps_connections_in_one_step(qtbot):
     edges = [e for e in net.edges if lstm.id in (e.src, e.dst)]
     before = project_json(document)
     editor.select_node(lstm.id)
-    combo = inspector.type_combo
-    combo.activated.emit(combo.findText("GRU"))
+    inspector.show()
+    choose(inspector.type_combo, "GRU")
 
     assert net.nodes[lstm.id].type == "GRU"
     assert [e for e in net.edges if lstm.id in (e.src, e.dst)] == edges

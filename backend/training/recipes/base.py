@@ -9,7 +9,7 @@ engine decides when to synchronise with the GPU.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,10 +17,8 @@ import torch
 from torch import nn
 
 from backend.data import NetworkFacts, PreparedData
-from backend.training.device import DeviceSettings
+from backend.plan.device import DeviceSettings
 from backend.training.events import ImagesEvent
-
-EVAL_BATCH = 512
 
 
 @dataclass
@@ -31,7 +29,7 @@ class RecipeContext:
         models: the networks by name (their parameters are what is optimised and saved).
         runners: what to call for a forward pass (the model, or its ``torch.compile`` form).
         outputs: per network, the names of its Outputs in the order forward returns them.
-        data: train/validation tensors, already on the device.
+        data: the training and validation data, served in batches on the device.
         config: the checked training settings.
         settings: device, autocast and memory format.
         loss: the resolved loss name.
@@ -92,11 +90,6 @@ class Recipe:
 
     def output(self, name: str, outputs: tuple[torch.Tensor, ...], output_name: str) -> torch.Tensor:
         return outputs[self.ctx.outputs[name].index(output_name)]
-
-
-def batches(x: torch.Tensor, y: torch.Tensor | None, size: int = EVAL_BATCH) -> Iterator[tuple]:
-    for start in range(0, len(x), size):
-        yield x[start : start + size], None if y is None else y[start : start + size]
 
 
 def to_pictures(images: torch.Tensor) -> np.ndarray | None:

@@ -12,10 +12,10 @@ import itertools
 
 import torch
 
+from backend.plan.losses import kl_divergence, reconstruction_loss
+from backend.plan.optimizers import make_optimizer
 from backend.training.events import ImagesEvent
-from backend.training.losses import kl_divergence, reconstruction_loss
-from backend.training.optimizers import make_optimizer
-from backend.training.recipes.base import Recipe, RecipeContext, batches, to_pictures
+from backend.training.recipes.base import Recipe, RecipeContext, to_pictures
 
 SAMPLES = 16
 
@@ -30,6 +30,7 @@ class VAERecipe(Recipe):
         params = itertools.chain(ctx.models["encoder"].parameters(), ctx.models["decoder"].parameters())
         self.optimizer = make_optimizer(ctx.config["optimizer"], params, ctx.config)
         self.optimizers = [self.optimizer]
+        self.noise_shape = latent_shape
         self.noise = torch.randn((SAMPLES, *latent_shape)).to(ctx.settings.device)
 
     def losses(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -51,27 +52,32 @@ class VAERecipe(Recipe):
 
     @torch.no_grad()
     def evaluate(self):
-        if len(self.data.val_x) == 0:
+        if not self.data.val.count:
             return {}, {}
         self.eval()
-        totals = torch.zeros(3, device=self.data.val_x.device)
-        for x, _ in batches(self.data.val_x, None):
+        totals = torch.zeros(3, device=self.settings.device)
+        for x, _ in self.data.val_batches():
             totals += torch.stack(self.losses(x)) * len(x)
-        loss, recon, kl = (totals / len(self.data.val_x)).tolist()
+        loss, recon, kl = (totals / self.data.val.count).tolist()
         return {"val_loss": loss, "val_recon": recon, "val_kl": kl}, {}
 
     @torch.no_grad()
     def images(self, epoch: int) -> list[ImagesEvent]:
         self.eval()
         events = []
-        source = self.data.val_x if len(self.data.val_x) else self.data.train_x
-        originals = source[: SAMPLES // 2]
+        originals, _ = self.data.head(SAMPLES // 2, "val" if self.data.val.count else "train")
         rebuilt = self.call("decoder", self.output("encoder", self.call("encoder", originals), "mu"))[0]
         pairs = to_pictures(torch.cat([originals.float(), rebuilt.float().reshape(originals.shape)]))
         if pairs is not None:
             labels = ["input"] * len(originals) + ["reconstruction"] * len(originals)
             events.append(ImagesEvent(epoch, "reconstructions", pairs, labels))
-        samples = to_pictures(self.call("decoder", self.noise)[0].float().reshape(len(self.noise), *source.shape[1:]))
+        samples = to_pictures(self.generate(self.noise))
         if samples is not None:
             events.append(ImagesEvent(epoch, "samples", samples, None))
         return events
+
+    @torch.no_grad()
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """The decoder's output for latent codes `noise` (N, *noise_shape), in evaluation mode, in the data's layout."""
+        self.eval()
+        return self.call("decoder", noise)[0].float().reshape(len(noise), *self.data.sample_shape)

@@ -1,12 +1,13 @@
 """Image augmentation with plain torch ops, applied to a training batch on its device.
 
-Each transformation is switched on by name (the ``augment`` setting): ``rotate``
+Each transformation is switched on by name in the ``augment`` setting ("flip,rotate"): ``rotate``
 (up to ±15°), ``scale`` (0.9x to 1.1x), ``crop`` (a random shift of up to 1/8 of
 the size, as padding and cropping would give), ``flip`` (left-right, half of the
 images), ``brightness`` (±0.2 of the full range) and ``contrast`` (0.8x to 1.2x).
 Every image gets its own random draw from the given generator, so runs are
 reproducible. Shapes never change and values stay inside the data's range;
-uncovered borders take the darkest value (the background of digits).
+uncovered borders take the darkest value (the background of digits). The names
+are checked where the setting is read (``graph/training_config.py``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-from graph.training_config import AUGMENTATIONS
-
 MAX_DEGREES = 15.0
 SCALE_RANGE = (0.9, 1.1)
 MAX_SHIFT = 0.125
@@ -25,25 +24,17 @@ BRIGHTNESS = 0.2
 CONTRAST_RANGE = (0.8, 1.2)
 
 
-def parse_augmentations(text: str) -> tuple[str, ...]:
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    unknown = [n for n in names if n not in AUGMENTATIONS]
-    if unknown:
-        raise ValueError(f"unknown augmentation {unknown[0]!r} (known: {', '.join(AUGMENTATIONS)})")
-    return names
-
-
 class Augmenter:
     """Random transformations of (B, C, H, W) image batches.
 
     Args:
-        names: the augmentations to apply (see `AUGMENTATIONS`).
+        names: the augmentations to apply, comma-separated (the ``augment`` setting).
         value_range: the lowest and highest value a pixel can take (after normalisation).
         pixel_scale: what a brightness change of 1.0 (the whole [0, 1] range) is in these units.
     """
 
-    def __init__(self, names: tuple[str, ...], value_range: tuple[float, float] = (0.0, 1.0), pixel_scale: float = 1.0):
-        self.names = frozenset(names)
+    def __init__(self, names: str, value_range: tuple[float, float] = (0.0, 1.0), pixel_scale: float = 1.0):
+        self.names = frozenset(name.strip() for name in names.split(",") if name.strip())
         self.low, self.high = value_range
         self.pixel_scale = pixel_scale
 

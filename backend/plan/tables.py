@@ -1,0 +1,138 @@
+"""CSV tables: one row per sample, a header row, one column the target.
+
+Feature columns hold numbers; the target may hold numbers (class numbers or
+values) or words (class names, numbered in sorted order). Commas, semicolons and
+tabs are recognised as separators. When no target is named the suggested one is
+used (`suggest_target`). Every problem is one line naming the file, the row and
+the column, and what to do about it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from backend.plan.arrays import ArraySource
+from backend.plan.errors import DataError
+
+MAX_CLASSES_FOR_AUTO = 20  # whole-number targets with at most this many values are classes
+TARGET_NAMES = ("target", "label", "labels", "class", "classes", "y", "species", "category", "outcome", "kind")
+MISSING = ("", "na", "n/a", "nan", "null", "none", "?", "-")
+
+
+def read_csv_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
+    """The header and the data rows of a CSV file (blank lines dropped), every row as long as the header."""
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            sample = handle.read(1 << 16)
+            handle.seek(0)
+            try:
+                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            rows = [row for row in csv.reader(handle, dialect) if any(cell.strip() for cell in row)]
+    except UnicodeDecodeError:
+        raise DataError(f"{path.name}: not a text CSV file (it is not UTF-8); save it as UTF-8 CSV") from None
+    except csv.Error as error:
+        raise DataError(f"{path.name}: not a readable CSV file ({error})") from None
+    except OSError as error:
+        raise DataError(f"{path.name}: cannot read it ({error.strerror or error})") from None
+    if len(rows) < 2:
+        raise DataError(f"{path.name}: needs a header row and at least one data row")
+    header = [cell.strip() for cell in rows[0]]
+    if len(header) < 2:
+        raise DataError(f"{path.name}: needs at least two columns (features and a target), found {len(header)}")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(f"{path.name}: the column name {repeated[0]!r} appears more than once; rename one")
+    body = rows[1:]
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise DataError(f"{path.name}: row {number} has {len(row)} values but the header has {len(header)}")
+    return header, body
+
+
+def is_missing(cell: str) -> bool:
+    return cell.strip().lower() in MISSING
+
+
+def column_type(cells: list[str]) -> str:
+    """``integer``, ``number`` or ``text`` for the filled cells of a column (``empty`` when none are)."""
+    filled = [cell.strip() for cell in cells if not is_missing(cell)]
+    if not filled:
+        return "empty"
+    try:
+        values = [float(cell) for cell in filled]
+    except ValueError:
+        return "text"
+    return "integer" if all(value == round(value) for value in values) else "number"
+
+
+def suggest_target(header: list[str], body: list[list[str]]) -> str:
+    """The column most likely to be predicted: one named like a label, else the only text column, else the last."""
+    for name in header:
+        if name.lower() in TARGET_NAMES:
+            return name
+    text = [name for index, name in enumerate(header) if column_type([row[index] for row in body]) == "text"]
+    return text[0] if len(text) == 1 else header[-1]
+
+
+def read_csv_table(path: str | Path, target: str = "") -> ArraySource:
+    """A CSV file as features (every column but `target`) and targets (`target`, or the suggested column)."""
+    path = Path(path)
+    header, body = read_csv_rows(path)
+    notes = []
+    if not target.strip():
+        target = suggest_target(header, body)
+        notes.append(f"predicting column {target!r} (the suggested target; set target=COLUMN to choose another)")
+    if target not in header:
+        raise DataError(f"{path.name}: no column {target!r} (columns: {', '.join(header)})")
+    column = header.index(target)
+    features = np.empty((len(body), len(header) - 1), dtype=np.float64)
+    for position, index in enumerate(i for i in range(len(header)) if i != column):
+        features[:, position] = _numbers(path, header[index], [row[index] for row in body])
+    cells = [row[column].strip() for row in body]
+    for number, cell in enumerate(cells, start=2):
+        if is_missing(cell):
+            raise DataError(
+                f"{path.name}: row {number}, target column {target!r} is empty; fill it in or remove the row"
+            )
+    x = features.astype(np.float32)
+    try:
+        values = np.array([float(cell) for cell in cells], dtype=np.float64)
+    except ValueError:
+        names = sorted(set(cells))
+        labels = np.searchsorted(np.array(names), np.array(cells)).astype(np.int64)
+        return ArraySource(path.name, x, labels, "tabular", "classification", names, True, notes=notes)
+    if not np.all(np.isfinite(values)):
+        number = int(np.argmin(np.isfinite(values))) + 2
+        raise DataError(f"{path.name}: row {number}, target column {target!r} holds {cells[number - 2]!r}")
+    task = "regression"
+    if np.all(values == np.round(values)) and len(np.unique(values)) <= MAX_CLASSES_FOR_AUTO:
+        task = "classification"
+    return ArraySource(path.name, x, values.astype(np.float32), "tabular", task, notes=notes)
+
+
+def _numbers(path: Path, column: str, cells: list[str]) -> np.ndarray:
+    values = np.empty(len(cells), dtype=np.float64)
+    for index, cell in enumerate(cells):
+        text = cell.strip()
+        if is_missing(text):
+            what = "is empty" if not text else f"holds {text!r}, a missing value"
+            raise DataError(
+                f"{path.name}: row {index + 2}, column {column!r} {what}; fill it in, remove the row, "
+                "or remove the column"
+            )
+        try:
+            values[index] = float(text)
+        except ValueError:
+            raise DataError(
+                f"{path.name}: column {column!r} is not numeric (row {index + 2} holds {text[:30]!r}); "
+                "remove the column or choose it as the target"
+            ) from None
+        if not np.isfinite(values[index]):
+            raise DataError(f"{path.name}: row {index + 2}, column {column!r} holds {text!r}; use a finite number")
+    return values
