@@ -73,6 +73,22 @@ class IRNode:
     instance: Instance | None = None
 
 
+@dataclass(frozen=True)
+class Port:
+    """A tensor of the drawing while a model is read: output `port` of IR node `node`."""
+
+    node: IRNode
+    port: str
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """A value with no place in a drawing (a size, a constant, an unsupported call): an error only if used."""
+
+    reason: str
+    location: str = ""
+
+
 @dataclass
 class Body:
     """The nodes of one network or one sub-module, Inputs first and Outputs last."""
@@ -85,9 +101,6 @@ class Body:
         node = IRNode(self.namer.take(wanted), type_name, dict(params or {}), **extra)
         self.nodes.append(node)
         return node
-
-    def node(self, name: str) -> IRNode:
-        return next(n for n in self.nodes if n.name == name)
 
 
 @dataclass
@@ -132,6 +145,19 @@ class Namer:
             name = f"{stem}{index}"
         self.taken.add(name)
         return name
+
+
+def prune(body: Body) -> None:
+    """Drop the nodes that lead to no Output (values a model computed and never used); Inputs stay."""
+    needed = {node.name for node in body.nodes if node.type in ("Output", "Input")}
+    by_name = {node.name: node for node in body.nodes}
+    stack = list(needed)
+    while stack:
+        for link in by_name[stack.pop()].links:
+            if link.source not in needed:
+                needed.add(link.source)
+                stack.append(link.source)
+    body.nodes = [node for node in body.nodes if node.name in needed]
 
 
 def checked_params(type_name: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 import torch
 from torch import fx, nn
 
-from backend.importers.common import Body, Instance, IRNode, Link, Unmappable
+from backend.importers.common import Body, Instance, IRNode, Link, Port, Unmappable, Unmapped, prune
 from backend.importers.fx_functions import Alias, argument, call_name, map_call
 from backend.importers.fx_layers import RECURRENT, layer_for_module
 from backend.importers.module_loading import (
@@ -69,14 +69,6 @@ def is_torch_module(module: nn.Module) -> bool:
 
 # -- values flowing through a forward ----------------------------------------------------------------
 @dataclass(frozen=True)
-class Port:
-    """A tensor: output `port` of IR node `node`."""
-
-    node: IRNode
-    port: str
-
-
-@dataclass(frozen=True)
 class Recurrent:
     """What a recurrent layer returns, or a part of it (`part`: ``all``, ``hidden``, ``pair``, ``layer``)."""
 
@@ -90,14 +82,6 @@ class Several:
     """The tuple a block returns: one `Port` per output."""
 
     ports: tuple[Port, ...]
-
-
-@dataclass(frozen=True)
-class Unmapped:
-    """A value with no place in a drawing (a size, a constant, an unsupported call): fails only if used."""
-
-    reason: str
-    location: str = ""
 
 
 @dataclass
@@ -371,7 +355,7 @@ class _Level:
                 if not getattr(error, "location", ""):
                     error.location = node_location(n)
                 raise
-        self._prune()
+        prune(self.body)
         return [i for i in inputs if i], outputs
 
     def _placeholder(self, n: fx.Node) -> str:
@@ -551,18 +535,6 @@ class _Level:
             if same and argument(n, 1, "dim", 0) in (1, -1):
                 return halves[0].node
         return None
-
-    def _prune(self) -> None:
-        """Drop nodes that lead to no output (their values were computed and never used)."""
-        needed = {node.name for node in self.body.nodes if node.type in ("Output", "Input")}
-        by_name = {node.name: node for node in self.body.nodes}
-        stack = [by_name[name] for name in needed]
-        while stack:
-            for link in stack.pop().links:
-                if link.source not in needed:
-                    needed.add(link.source)
-                    stack.append(by_name[link.source])
-        self.body.nodes = [node for node in self.body.nodes if node.name in needed]
 
 
 def convert_root(context: ImportContext, model: nn.Module, name: str, inputs: tuple) -> Body:

@@ -11,29 +11,26 @@ handlers that read such groups back whole.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import onnx
 
-from backend.importers.common import Body, IRNode, Link, ModelImportError, Unmappable
+from backend.importers.common import (
+    Body,
+    IRNode,
+    Link,
+    ModelImportError,
+    Port,
+    Unmappable,
+    Unmapped,
+    checked_params,
+    prune,
+)
 from backend.importers.onnx_graph import OnnxGraph, Scope
 from graph.registry import get_spec
-
-
-@dataclass(frozen=True)
-class Port:
-    """A tensor: output `port` of IR node `node`."""
-
-    node: IRNode
-    port: str
-
-
-@dataclass(frozen=True)
-class Unmapped:
-    """A value with no place in a drawing; an error only if a layer needs it."""
-
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,9 @@ class Recurrent:
     node: IRNode
     part: str
     index: int = 0
+
+
+Node = onnx.NodeProto
 
 
 class OnnxBuilder:
@@ -68,6 +68,22 @@ class OnnxBuilder:
         raise Unmappable(
             f"{describe(user)} reads {name!r}, a part of a recurrent layer's result NetCanvas does not draw"
         )
+
+    def constant(self, node: Node, index: int, what: str) -> np.ndarray:
+        """The node's input `index`, which must be a constant (its weights, say)."""
+        name = node.input[index] if index < len(node.input) else ""
+        value = self.graph.const(name)
+        if value is None:
+            raise Unmappable(f"{describe(node)} takes its {what} from the data, not from a constant")
+        return value
+
+    def optional(self, node: Node, index: int) -> np.ndarray | None:
+        """The node's input `index` when it is given and constant."""
+        return self.graph.const(node.input[index]) if index < len(node.input) and node.input[index] else None
+
+    def layer(self, node: Node, type_name: str, values: dict, links: list[Link], state=None, output=None) -> IRNode:
+        """A layer for `node` from raw settings (checked against the spec), its result the node's first output."""
+        return self.add(node, type_name, checked_params(type_name, values), links, state, output or node.output[0])
 
     def link(self, port_name: str, name: str, user: onnx.NodeProto) -> Link:
         source = self.port(name, user)
@@ -111,7 +127,7 @@ class OnnxBuilder:
             if group is not None:
                 self.graph.fold(node)  # its constants may be shared with other modules' nodes
                 if group.last is node:
-                    self._run(lambda g=group: composites[g.scope.cls](self, g), group.outputs)
+                    self.run_handler(lambda g=group: composites[g.scope.cls](self, g), group.outputs)
                 continue
             if self.graph.fold(node):
                 continue
@@ -121,15 +137,16 @@ class OnnxBuilder:
                 for output in node.output:
                     self.values[output] = Unmapped(reason)
                 continue
-            self._run(lambda n=node, h=handler: h(self, n), list(node.output))
+            self.run_handler(lambda n=node, h=handler: h(self, n), list(node.output))
         for index, name in enumerate(self.graph.outputs):
             source = self.port(name, _output_node(name))
             wanted = name if len(self.graph.outputs) > 1 or name.isidentifier() else "out"
             self.body.add(wanted or f"out{index}", "Output", {}, links=[Link("x", source.node.name, source.port)])
-        self._prune()
+        prune(self.body)
         return self.body
 
-    def _run(self, handle, outputs: list[str]) -> None:
+    def run_handler(self, handle, outputs: list[str]) -> None:
+        """Run one handler; what it cannot map becomes `Unmapped`, an error only if used."""
         try:
             handle()
         except Unmappable as error:
@@ -149,17 +166,6 @@ class OnnxBuilder:
         node = self.body.add(name, "Input", params, shapes={"out": shape})
         self.values[name] = Port(node, "out")
 
-    def _prune(self) -> None:
-        needed = {node.name for node in self.body.nodes if node.type in ("Output", "Input")}
-        by_name = {node.name: node for node in self.body.nodes}
-        stack = list(needed)
-        while stack:
-            for link in by_name[stack.pop()].links:
-                if link.source not in needed:
-                    needed.add(link.source)
-                    stack.append(link.source)
-        self.body.nodes = [node for node in self.body.nodes if node.name in needed]
-
 
 def describe(node: onnx.NodeProto) -> str:
     return f"{node.op_type} node {node.name!r}"
@@ -177,6 +183,9 @@ def layer_name(node: onnx.NodeProto | None, type_name: str) -> str:
         return parts[-2]
     name = node.name.removeprefix("node_")
     return name if name and not name[0].isdigit() else type_name.lower()
+
+
+Handler = Callable[[OnnxBuilder, Node], None]
 
 
 def _output_node(name: str) -> onnx.NodeProto:

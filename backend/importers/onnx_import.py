@@ -17,8 +17,9 @@ import torch
 
 from backend.importers.common import ModelImportError, Unmappable, build_project, collect_weights
 from backend.importers.onnx_builder import OnnxBuilder
+from backend.importers.onnx_composites import COMPOSITES
 from backend.importers.onnx_graph import OnnxGraph, read_model
-from backend.importers.onnx_ops import COMPOSITES, HANDLERS
+from backend.importers.onnx_ops import HANDLERS
 from backend.importers.pytorch import ImportResult, network_name
 
 
