@@ -269,7 +269,7 @@ def _reshape_layer(b: OnnxBuilder, node: Node) -> None:
 
 def _resize(b: OnnxBuilder, node: Node) -> None:
     """Resize by a whole factor, the same on both sides: an Upsample (nearest, or bilinear as PyTorch aligns it)."""
-    scales = _optional(b, node, 2)
+    scales = b.optional(node, 2)
     if scales is None or scales.size == 0:
         before, after = b.graph.shape(node.input[0]), b.graph.shape(node.output[0])
         if not before or not after or len(before) != 4 or None in (*before[2:], *after[2:]):
