@@ -239,7 +239,7 @@ def main():
 
 '''
 
-GAN = '''
+GAN = """
 
 def main():
     args = parse_args()
@@ -291,7 +291,7 @@ def main():
     if distributed:
         dist.destroy_process_group()
 
-'''
+"""
 
 MAIN_GUARD = """if __name__ == "__main__":
     try:
