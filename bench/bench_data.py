@@ -25,6 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.results import report  # the checkout's root is on the path (just above)
+
 GB = 1024**3
 SIZE = 224
 CLASSES = 10
@@ -249,6 +253,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="measurements of each, alternated; the best is shown")
     parser.add_argument("--workers", type=int, default=-1, help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="one round of each (for bench/run_all.py)")
     args = parser.parse_args()
     if args.child == "engine":
         print(json.dumps(measure_engine(args.folder, args.batches, args.steps, args.gpu)))
@@ -266,6 +271,8 @@ def main() -> None:
     started = time.perf_counter()
     make_folder(Path(args.folder), args.images)
     print(f"{args.images:,} images in {args.folder} ({time.perf_counter() - started:.1f} s to make or find)")
+    if args.quick:
+        args.rounds = 1
     runs: dict[str, list[dict]] = {"engine": [], "hand": []}
     for _ in range(args.rounds):  # alternated, so a busy machine slows both alike
         runs["engine"].append(child("engine", args))
@@ -285,6 +292,11 @@ def main() -> None:
         f"{engine['rss'] / (1.5 * GB):.2f}), PSS {engine['pss'] / GB:.2f} GB; hand-written RSS "
         f"{hand['rss'] / GB:.2f} GB, PSS {hand['pss'] / GB:.2f} GB"
     )
+    where = "gpu" if args.gpu else "cpu"
+    report(f"data_pipeline_vs_handwritten_{where}", engine["pipeline"] / hand["pipeline"], "x", 0.95, ">=")
+    report(f"data_training_vs_handwritten_{where}", engine["train"] / hand["train"], "x", 0.95, ">=")
+    report(f"data_peak_memory_10k_images_{where}", engine["rss"] / GB, "GB", 1.5, "<=")
+    report(f"data_first_batch_{where}", engine["first_batch_s"], "s")
 
 
 if __name__ == "__main__":

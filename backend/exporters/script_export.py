@@ -369,7 +369,8 @@ def script_text(project: Project, plan: RunPlan) -> str:
     run_module = parse_module(run, "train.py")
     model_module = parse_module(generated.source, "model")
     used = set().union(*(d.refers for d in run_module.definitions)) | {"DataError"}
-    plan_imports, plan_source = plan_code(used)
+    own = frozenset(name for module in (model_module, run_module) for d in module.definitions for name in d.names)
+    plan_imports, plan_source = plan_code(used, own)
     imports = [*plan_imports]
     for module in (model_module, run_module):
         refers = set().union(*(d.refers for d in module.definitions))

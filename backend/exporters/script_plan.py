@@ -155,21 +155,30 @@ def _definitions() -> dict[str, Definition]:
     return found
 
 
-def plan_code(used: set[str]) -> tuple[list[ImportName], str]:
-    """The plan definitions `used` names need (transitively) as script text, and the imports they need."""
+def plan_code(used: set[str], taken: frozenset[str] = frozenset()) -> tuple[list[ImportName], str]:
+    """The plan definitions `used` names need (transitively) as script text, and the imports they need.
+
+    Args:
+        used: names the script's own code refers to.
+        taken: names the script defines itself (the model's classes, its main); they are never
+            looked up in the plan, and a plan definition that would redefine one is refused.
+    """
     definitions = _definitions()
     wanted: list[Definition] = []
-    pending = [name for name in sorted(used) if name in definitions]
+    pending = [name for name in sorted(used - taken) if name in definitions]
     while pending:
         definition = definitions[pending.pop()]
-        if any(definition is taken for taken in wanted):
+        if any(definition is chosen for chosen in wanted):
             continue
+        clash = set(definition.names) & taken
+        if clash:
+            raise ValueError(f"{definition.module} defines {', '.join(sorted(clash))}, which the script defines too")
         wanted.append(definition)
         pending += [name for name in definition.refers if name in definitions]
     imports: dict[str, ImportName] = {}
     sections = []
     for module in plan_modules():
-        chosen = [d for d in module.definitions if any(d is taken for taken in wanted)]
+        chosen = [d for d in module.definitions if any(d is kept for kept in wanted)]
         if not chosen:
             continue
         for definition in chosen:

@@ -14,12 +14,12 @@ import torch.nn.functional as F
 
 from backend.plan.losses import kl_divergence
 
-Net = Callable[[torch.Tensor], torch.Tensor]
+TensorFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 def vae_objective(
     encode: Callable[[torch.Tensor], dict[str, torch.Tensor]],
-    decode: Net,
+    decode: TensorFn,
     x: torch.Tensor,
     recon_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     kl_weight: float,
@@ -43,8 +43,8 @@ def scored_as(scores: torch.Tensor, target: float) -> torch.Tensor:
 
 
 def gan_step(
-    generate: Net,
-    score: Net,
+    generate: TensorFn,
+    score: TensorFn,
     real: torch.Tensor,
     noise: torch.Tensor,
     d_optimizer: torch.optim.Optimizer,
