@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.commands import SetTrainingCommand
 from app.document import Document
+from app.wheel_guard import guard_wheel
 from graph.events import ProjectEvent, TrainingChanged
 from graph.params import Param, ParamError
 from graph.training_config import (
@@ -169,6 +170,7 @@ class TrainingSettingsWidget(QWidget):
             self.groups[title] = box
             layout.addWidget(box)
         layout.addStretch(1)
+        guard_wheel(self)  # scrolling the form never changes a setting under the pointer
         self.cuda_available = False
         cuda_probe.found.connect(self._cuda_found)
         cuda_probe.start()
