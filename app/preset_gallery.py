@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -43,6 +44,7 @@ from app.canvas.export import render_picture
 from app.canvas.scene import CanvasScene
 from app.canvas.style import current_palette
 from app.document import Document
+from graph.fitting import FitError, refit_preset
 from graph.params import Param, format_value
 from graph.presets import PRESETS, PresetError, build_preset, list_presets
 from graph.project import Project
@@ -148,11 +150,13 @@ def _placeholder(size: QSize) -> QPixmap:
 class PresetGallery(QDialog):
     """Pick a preset and its options; after `accept`, `project` holds the built project."""
 
-    def __init__(self, parent: QWidget | None = None, selected: str = "lenet5"):
+    def __init__(self, parent: QWidget | None = None, selected: str = "lenet5", data: dict[str, Any] | None = None):
         super().__init__(parent)
         self.setWindowTitle("New from preset")
         self.resize(1040, 660)
         self.project: Project | None = None
+        self.data = {key: (data or {}).get(key, "") for key in ("dataset", "target")}
+        self.note = ""  # after `accept`: how the project was fitted to the data, or why it keeps its own
         self.editors: dict[str, QWidget] = {}
         self.items: dict[str, QListWidgetItem] = {}
         self.list = QListWidget()
@@ -363,10 +367,35 @@ class PresetGallery(QDialog):
         name = self.preset_name
         if not name:
             return
+        options = self.options()
         try:
-            self.project = build_preset(name, self.options())
+            project = build_preset(name, options)
         except PresetError as error:
             self.error.setText(str(error))
             self.error.show()
             return
+        self.project = self._fitted(project, PRESETS[name].coerce_options(options))
         super().accept()
+
+    def _fitted(self, project: Project, options: dict[str, Any]) -> Project:
+        """`project` rebuilt for the data the user had chosen (`data`), or as it is if it cannot take it."""
+        dataset, target = self.data["dataset"], self.data["target"]
+        own = project.training.get("dataset", "")
+        if not dataset or (dataset == own and target == project.training.get("target", "")):
+            return project
+        given = {key: value for key, value in options.items() if value != PRESETS[project.preset].defaults()[key]}
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            from backend.data import DataError, describe_dataset  # imports torch: only when data must be read
+
+            facts = describe_dataset(dataset, target)
+            fitted, changes = refit_preset(project, given, facts)
+            fitted.set_training("dataset", dataset)
+            fitted.set_training("target", facts.target)
+        except (DataError, FitError, PresetError) as error:
+            self.note = f"{PRESETS[project.preset].title} keeps its own data ({own}): {error}"
+            return project
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.note = f"Fitted to {facts.describe()}" + (f": {'; '.join(changes)}" if changes else "")
+        return fitted

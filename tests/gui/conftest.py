@@ -174,3 +174,14 @@ def lenet_window(qtbot):
     win.document.undo_stack.setClean()
     win.close()
     win.deleteLater()
+
+
+def show_settings_page(settings, title: str) -> None:
+    """Click the page called `title` (Data, Optimization ...) in the list beside the training settings."""
+    pages = settings.page_list
+    item = pages.findItems(title, Qt.MatchFlag.MatchExactly)[0]
+    pages.scrollToItem(item)
+    QTest.mouseClick(
+        pages.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pages.visualItemRect(item).center()
+    )
+    assert settings.pages.currentIndex() == pages.row(item)

@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from app.commands import SetParamCommand
 from app.palette import LayerTree
 from graph.project_io import dumps, load_project
-from tests.gui.conftest import click, drop_mime, lenet_window, wheel
+from tests.gui.conftest import click, drop_mime, lenet_window, show_settings_page, wheel
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -76,6 +76,7 @@ def test_the_wheel_zooms_the_canvas_about_the_point_under_the_mouse(window):
 
 def test_the_wheel_over_an_unfocused_spin_box_in_the_training_settings_changes_nothing(window, qtbot):
     window.docks["training"].raise_()
+    show_settings_page(window.training.settings, "Batches and epochs")
     epochs = window.training.settings.editors["epochs"]
     qtbot.waitUntil(epochs.isVisible)
     window.editor.view.setFocus()
@@ -90,6 +91,7 @@ def test_the_wheel_over_an_unfocused_spin_box_in_the_training_settings_changes_n
 
 def test_the_wheel_over_a_focused_spin_box_in_the_training_settings_steps_it(window, qtbot):
     window.docks["training"].raise_()
+    show_settings_page(window.training.settings, "Batches and epochs")
     epochs = window.training.settings.editors["epochs"]
     qtbot.waitUntil(epochs.isVisible)
     QTest.mouseClick(epochs, Qt.MouseButton.LeftButton)  # a click picks the field
