@@ -185,3 +185,15 @@ def show_settings_page(settings, title: str) -> None:
         pages.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pages.visualItemRect(item).center()
     )
     assert settings.pages.currentIndex() == pages.row(item)
+
+
+def pick_in_popup(qtbot, combo, text: str) -> None:
+    """Open a combo box's list and click the entry `text`, as a mouse user does."""
+    index = combo.findText(text)
+    assert index >= 0, f"{text!r} is not offered"
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    model_index = combo.model().index(index, 0)
+    view.scrollTo(model_index)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(model_index).center())
