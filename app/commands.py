@@ -132,3 +132,10 @@ class AutoLayoutCommand(EditCommand):
 class SetTrainingCommand(EditCommand):
     def __init__(self, document, name: str, value: Any):
         super().__init__(document, edits.SetTraining(document.project, name, value))
+
+
+class FitToDataCommand(EditCommand):
+    """New data settings and the network fitted to them: one undo step restores both."""
+
+    def __init__(self, document, settings: dict[str, Any], fit):
+        super().__init__(document, edits.FitToData(document.project, settings, fit))

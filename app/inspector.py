@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QScroll
 from app.canvas.style import current_palette
 from app.commands import RenameNodeCommand, ReplaceNodeTypeCommand, SetParamCommand
 from app.param_fields import ParamField, make_field
+from app.wheel_guard import guard_wheel
 from graph.events import NetworkEvent, NodeRemoved, NodeRenamed, ParamChanged
 from graph.network import Node, is_valid_name
 from graph.params import ParamError
@@ -134,6 +135,7 @@ class InspectorWidget(QWidget):
             self.type_combo.setCurrentText(node.type)
             self.type_combo.setToolTip("Swap this layer for another of the same kind, keeping its connections")
             self.type_combo.activated.connect(self._on_type_chosen)
+            guard_wheel(self.type_combo)
             self.form.addRow("Type", self.type_combo)
         for param in self._params_of(node):
             field = make_field(param, self.form_host)

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.problems.node_activated.connect(self.show_node)
         self.problems.counts_changed.connect(self._problem_counts)
         self.training.status_message.connect(self.show_status)
+        self.training.preset_wanted.connect(self.new_from_preset)
         self.training.running_changed.connect(self._training_running)
         self.training.weights_available.connect(self._weights_available)
         self.checks = CheckRunner(self.document, self.training.controller, self.problems, self)
@@ -302,14 +303,16 @@ class MainWindow(QMainWindow):
     def new_project(self) -> bool:
         return self.files.new_project()
 
-    def new_from_preset(self) -> bool:
+    def new_from_preset(self, selected: str = "", data: dict | None = None) -> bool:
+        """The preset gallery; the new project is fitted to `data` (dataset, target), by default the current data."""
         if not self.files.maybe_save():
             return False
-        gallery = PresetGallery(self, selected=self.document.project.preset or "lenet5")
+        training = self.document.project.training
+        gallery = PresetGallery(self, selected or self.document.project.preset or "lenet5", data or training)
         if gallery.exec() != QDialog.DialogCode.Accepted or gallery.project is None:
             return False
         self.document.set_project(gallery.project, None)
-        self.show_status(f"New project from the {gallery.preset_name} preset.")
+        self.show_status(f"New project from the {gallery.preset_name} preset. {gallery.note}".strip())
         return True
 
     def open_project(self, path: str | Path | None = None) -> bool:

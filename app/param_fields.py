@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.wheel_guard import guard_wheel
 from graph.params import Param, format_value
 
 INT_LIMIT = 2**31 - 1
@@ -77,6 +78,7 @@ class ParamField(QObject):
         layout.setContentsMargins(0, 0, 0, 0)
         self.editor = self._make_editor()
         self.editor.setToolTip(param.doc)
+        guard_wheel(self.editor)  # scrolling the inspector never changes a parameter
         layout.addWidget(self.editor, 1)
         self.auto: QCheckBox | None = None
         if param.auto:

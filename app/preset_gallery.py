@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -43,6 +44,7 @@ from app.canvas.export import render_picture
 from app.canvas.scene import CanvasScene
 from app.canvas.style import current_palette
 from app.document import Document
+from graph.fitting import FitError, refit_preset
 from graph.params import Param, format_value
 from graph.presets import PRESETS, PresetError, build_preset, list_presets
 from graph.project import Project
@@ -63,6 +65,34 @@ class Picture:
 
 
 _pictures: dict[tuple, Picture] = {}
+
+# Variants listed under their preset, one click away: (preset, options it starts with, what they add to the title).
+VARIANTS = (("vgg", {"batch_norm": True}, "with batch norm"),)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the list: a preset, or a variant of it (a preset with some options set)."""
+
+    key: str
+    preset: str
+    options: dict[str, Any]
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return PRESETS[self.preset].title + (f" {self.label}" if self.label else "")
+
+
+def gallery_entries() -> list[Entry]:
+    """Every preset in gallery order, each followed by its variants."""
+    entries = []
+    for preset in list_presets():
+        entries.append(Entry(preset.name, preset.name, {}))
+        for name, options, label in VARIANTS:
+            if name == preset.name:
+                entries.append(Entry("_".join((name, *options)), name, dict(options), label))
+    return entries
 
 
 def _key(name: str, options: dict[str, Any], size: QSize) -> tuple:
@@ -148,13 +178,16 @@ def _placeholder(size: QSize) -> QPixmap:
 class PresetGallery(QDialog):
     """Pick a preset and its options; after `accept`, `project` holds the built project."""
 
-    def __init__(self, parent: QWidget | None = None, selected: str = "lenet5"):
+    def __init__(self, parent: QWidget | None = None, selected: str = "lenet5", data: dict[str, Any] | None = None):
         super().__init__(parent)
         self.setWindowTitle("New from preset")
         self.resize(1040, 660)
         self.project: Project | None = None
+        self.data = {key: (data or {}).get(key, "") for key in ("dataset", "target")}
+        self.note = ""  # after `accept`: how the project was fitted to the data, or why it keeps its own
         self.editors: dict[str, QWidget] = {}
-        self.items: dict[str, QListWidgetItem] = {}
+        self.items: dict[str, QListWidgetItem] = {}  # by entry key: a preset's name, or a variant's key
+        self.entries = {entry.key: entry for entry in gallery_entries()}
         self.list = QListWidget()
         self.list.setIconSize(THUMBNAIL)
         self.list.setSpacing(3)
@@ -165,12 +198,13 @@ class PresetGallery(QDialog):
             Qt.ScrollBarPolicy.ScrollBarAlwaysOff
         )  # long lines are cut, not scrolled
         placeholder = QIcon(_placeholder(THUMBNAIL))
-        for preset in list_presets():
-            item = QListWidgetItem(placeholder, self._item_text(preset.name, None))
-            item.setData(NAME_ROLE, preset.name)
-            item.setToolTip(f"<b>{preset.title}</b> ({preset.category})<br>{preset.description}")
+        for entry in self.entries.values():
+            preset = PRESETS[entry.preset]
+            item = QListWidgetItem(placeholder, self._item_text(entry.key, None))
+            item.setData(NAME_ROLE, entry.key)
+            item.setToolTip(f"<b>{entry.title}</b> ({preset.category})<br>{preset.description}")
             self.list.addItem(item)
-            self.items[preset.name] = item
+            self.items[entry.key] = item
         self.list.currentItemChanged.connect(self._selection_changed)
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
 
@@ -227,24 +261,31 @@ class PresetGallery(QDialog):
         self._draw_timer = QTimer(self)
         self._draw_timer.setInterval(0)
         self._draw_timer.timeout.connect(self._draw_step)
-        for name in PRESETS:
-            cached = _pictures.get(_key(name, {}, THUMBNAIL))
+        for key, entry in self.entries.items():
+            cached = _pictures.get(_key(entry.preset, entry.options, THUMBNAIL))
             if cached is not None:
-                self._show_thumbnail(name, cached)
+                self._show_thumbnail(key, cached)
             else:
-                self._waiting.append(name)
-        self.select(selected if selected in PRESETS else next(iter(PRESETS)))
+                self._waiting.append(key)
+        self.select(selected if selected in self.entries else next(iter(self.entries)))
         if self._waiting:
             self._draw_timer.start()
 
     # -- the list -----------------------------------------------------------------------
     @property
-    def preset_name(self) -> str:
+    def entry_key(self) -> str:
+        """The chosen line: a preset's name or a variant's key."""
         item = self.list.currentItem()
         return item.data(NAME_ROLE) if item is not None else ""
 
-    def select(self, name: str) -> None:
-        item = self.items.get(name)
+    @property
+    def preset_name(self) -> str:
+        key = self.entry_key
+        return self.entries[key].preset if key else ""
+
+    def select(self, key: str) -> None:
+        """Choose the line of a preset (its name) or of a variant (its key)."""
+        item = self.items.get(key)
         if item is not None:
             self.list.setCurrentItem(item)
 
@@ -252,11 +293,11 @@ class PresetGallery(QDialog):
         """How many thumbnails are still to be drawn."""
         return len(self._waiting) + (self._job is not None and self._job[0] != PREVIEW_JOB)
 
-    @staticmethod
-    def _item_text(name: str, params: int | None) -> str:
-        preset = PRESETS[name]
+    def _item_text(self, key: str, params: int | None) -> str:
+        entry = self.entries[key]
+        preset = PRESETS[entry.preset]
         size = f"{params:,} parameters" if params is not None else "counting parameters…"
-        return f"{preset.title}\n{size} · {preset.category}\n{one_line(preset.description)}"
+        return f"{entry.title}\n{size} · {preset.category}\n{one_line(preset.description)}"
 
     def _show_thumbnail(self, name: str, picture: Picture) -> None:
         item = self.items[name]
@@ -269,9 +310,10 @@ class PresetGallery(QDialog):
             if self._preview_job is not None:
                 self._job, self._preview_job = (PREVIEW_JOB, self._preview_job), None
             elif self._waiting:
-                name = self.preset_name if self.preset_name in self._waiting else self._waiting[0]
-                self._waiting.remove(name)
-                self._job = (name, _drawing(name, {}, THUMBNAIL))
+                key = self.entry_key if self.entry_key in self._waiting else self._waiting[0]
+                self._waiting.remove(key)
+                entry = self.entries[key]
+                self._job = (key, _drawing(entry.preset, entry.options, THUMBNAIL))
             else:
                 self._draw_timer.stop()
                 return
@@ -295,7 +337,7 @@ class PresetGallery(QDialog):
             self.error.setText(message)
             self.error.show()
         else:  # a preset's defaults always build; say so if one does not
-            self.items[target].setText(f"{PRESETS[target].title}\ncannot be built: {message}")
+            self.items[target].setText(f"{self.entries[target].title}\ncannot be built: {message}")
 
     # -- the chosen preset ----------------------------------------------------------------
     def set_option(self, name: str, value: Any) -> None:
@@ -314,7 +356,8 @@ class PresetGallery(QDialog):
         return {name: _editor_value(editor) for name, editor in self.editors.items()}
 
     def _selection_changed(self, current: QListWidgetItem | None, _previous) -> None:
-        name = current.data(NAME_ROLE) if current is not None else None
+        key = current.data(NAME_ROLE) if current is not None else None
+        name = self.entries[key].preset if key else None
         self.create_button.setEnabled(bool(name))
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -322,8 +365,8 @@ class PresetGallery(QDialog):
         self.error.hide()
         if not name:
             return
-        preset = PRESETS[name]
-        self.title.setText(preset.title)
+        preset, entry = PRESETS[name], self.entries[key]
+        self.title.setText(entry.title)
         self.description.setText(preset.description)
         for param in preset.options:
             editor = _option_editor(param)
@@ -333,6 +376,8 @@ class PresetGallery(QDialog):
             self.editors[param.name] = editor
         if not preset.options:
             self.form.addRow(QLabel("This preset has no options."))
+        for option, value in entry.options.items():
+            self.set_option(option, value)
         self.size_label.setText("")
         self.preview.setPixmap(_placeholder(PREVIEW))
         self._options_timer.start(0)  # the picture right after this turn: the selection shows first
@@ -363,10 +408,35 @@ class PresetGallery(QDialog):
         name = self.preset_name
         if not name:
             return
+        options = self.options()
         try:
-            self.project = build_preset(name, self.options())
+            project = build_preset(name, options)
         except PresetError as error:
             self.error.setText(str(error))
             self.error.show()
             return
+        self.project = self._fitted(project, PRESETS[name].coerce_options(options))
         super().accept()
+
+    def _fitted(self, project: Project, options: dict[str, Any]) -> Project:
+        """`project` rebuilt for the data the user had chosen (`data`), or as it is if it cannot take it."""
+        dataset, target = self.data["dataset"], self.data["target"]
+        own = project.training.get("dataset", "")
+        if not dataset or (dataset == own and target == project.training.get("target", "")):
+            return project
+        given = {key: value for key, value in options.items() if value != PRESETS[project.preset].defaults()[key]}
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            from backend.data import DataError, describe_dataset  # imports torch: only when data must be read
+
+            facts = describe_dataset(dataset, target)
+            fitted, changes = refit_preset(project, given, facts)
+            fitted.set_training("dataset", dataset)
+            fitted.set_training("target", facts.target)
+        except (DataError, FitError, PresetError) as error:
+            self.note = f"{PRESETS[project.preset].title} keeps its own data ({own}): {error}"
+            return project
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.note = f"Fitted to {facts.describe()}" + (f": {'; '.join(changes)}" if changes else "")
+        return fitted

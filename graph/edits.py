@@ -20,8 +20,10 @@ changed; `Group` and `Ungroup` raise `GroupingError` when they are made.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import PurePath
 from typing import Any
 
+from graph.fitting import NetworkFit
 from graph.grouping import apply_group, apply_ungroup, plan_group, plan_ungroup, undo_group, undo_ungroup
 from graph.layout import auto_layout
 from graph.network import ConnectionError_, Edge, NameError_, Network, Node
@@ -376,3 +378,28 @@ class SetTraining(Edit):
 
     def revert(self) -> None:
         self.project.set_training(self.name, self.old)
+
+
+class FitToData(Edit):
+    """New data settings (the data set, its target) and the network fitted to that data, as one edit.
+
+    Made of `SetTraining` and `SetParam` edits: the `settings`, then the fit's training
+    changes (the task, the loss), then its parameter edits; reverted in the opposite order.
+    """
+
+    def __init__(self, project: Project, settings: dict[str, Any], fit: NetworkFit):
+        changes = {**settings, **fit.training}
+        self.steps: list[Edit] = [
+            SetTraining(project, name, value) for name, value in changes.items() if project.training.get(name) != value
+        ]
+        self.steps += [SetParam(project, edit.network, edit.node_id, edit.param, edit.new) for edit in fit.edits]
+        dataset = str(settings.get("dataset", project.training.get("dataset", "")))
+        self.text = f"Use data {PurePath(dataset).name or dataset}"
+
+    def apply(self) -> None:
+        for step in self.steps:
+            step.apply()
+
+    def revert(self) -> None:
+        for step in reversed(self.steps):
+            step.revert()

@@ -498,3 +498,32 @@ def apply_fit(project: Project, fit: NetworkFit) -> None:
         project.networks[edit.network].set_param(edit.node_id, edit.param, edit.new)
     for name, value in fit.training.items():
         project.set_training(name, value)
+
+
+def refit_preset(project: Project, options: dict[str, Any], facts: DataFacts) -> tuple[Project, list[str]]:
+    """`project`, just built from its preset with `options`, built again so it takes the data of `facts`.
+
+    The options the data decides (channels, image size, classes ...) are given to the
+    preset's builder, so the network is drawn for the data rather than edited after;
+    what is left is fitted by edits. `project`'s training settings are kept.
+
+    Args:
+        project: built by ``build_preset(project.preset, options)``.
+        options: the options the user gave (they win over the data).
+        facts: the data set.
+
+    Returns:
+        The fitted project and what fitting changed, in words (``option=value`` and `NetworkFit.describe` lines).
+
+    Raises:
+        FitError: the preset cannot take this kind of data.
+        graph.presets.PresetError: the fitted options do not build.
+    """
+    from graph.presets import build_preset
+
+    planned = fit_network(project, facts, preset_options=options)
+    fitted = build_preset(project.preset, {**options, **planned.options})
+    fitted.training = dict(project.training)
+    rest = fit_network(fitted, facts, preset_options=options)
+    apply_fit(fitted, rest)
+    return fitted, [f"{key}={value}" for key, value in planned.options.items()] + rest.describe()

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -79,6 +78,7 @@ class TrainingWidget(QWidget):
     status_message = Signal(str)
     running_changed = Signal(bool)
     weights_available = Signal(bool)
+    preset_wanted = Signal(str, object)  # a preset to open fitted to data (name, data settings)
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,12 +107,9 @@ class TrainingWidget(QWidget):
     def _build(self) -> None:
         self.settings = TrainingSettingsWidget(self.document)
         self.settings.message.connect(self.status_message)
-        scroll = QScrollArea()
-        scroll.setWidget(self.settings)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(440)
+        self.settings.data.preset_wanted.connect(self.preset_wanted)
+        self.settings.setMinimumWidth(400)
+        self.settings.setMaximumWidth(520)
 
         self.start_button = QPushButton("▶  Train")
         self.start_button.setObjectName("startButton")
@@ -185,7 +182,7 @@ class TrainingWidget(QWidget):
         panel.addWidget(self.tabs, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(scroll)
+        layout.addWidget(self.settings)
         layout.addLayout(panel, 1)
         self.reset_view()
 
@@ -297,6 +294,7 @@ class TrainingWidget(QWidget):
 
     def shutdown(self) -> bool:
         """Stop what runs and wait (bounded) for its thread: the window is closing."""
+        self.settings.data.reader.shutdown()
         return self.controller.shutdown()
 
     def save_weights(self, path: str) -> None:

@@ -16,6 +16,7 @@ update it too.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -25,16 +26,21 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QListWidget,
+    QScrollArea,
     QSpinBox,
-    QVBoxLayout,
+    QStackedWidget,
     QWidget,
 )
 
 from app.commands import SetTrainingCommand
+from app.csv_picker import CsvPicker
+from app.docks.data_panel import DataPanel
 from app.document import Document
+from app.wheel_guard import guard_wheel
 from graph.events import ProjectEvent, TrainingChanged
 from graph.params import Param, ParamError
 from graph.training_config import (
@@ -149,15 +155,25 @@ class TrainingSettingsWidget(QWidget):
         self.document = document
         self.editors: dict[str, QWidget] = {}
         self.rows: dict[str, tuple[QFormLayout, QWidget]] = {}
-        self.groups: dict[str, QGroupBox] = {}
+        self._csv_columns: dict[str, tuple[str, ...]] = {}  # a CSV data set's columns, once read
         self._syncing = False
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        self._picking = False  # a file dialog is open: the combo's other signals must not open another
+        self.data = DataPanel(document)
+        self.data.message.connect(self.message)
+        self.data.settled.connect(self.sync_from_project)
+        self.data.columns_found.connect(self._columns_found)
+        # One page per group, picked in the list beside it: the form never scrolls far.
+        self.page_list = QListWidget()
+        self.page_list.setObjectName("settingsPages")
+        self.pages = QStackedWidget()
         for title, names in GROUPS:
-            box = QGroupBox(title)
-            form = QFormLayout(box)
+            page = QWidget()
+            form = QFormLayout(page)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            form.setContentsMargins(6, 2, 6, 2)
+            heading = QLabel(f"<b>{title}</b>")
+            form.addRow(heading)
             for name in names:
                 param = TRAINING_PARAM_BY_NAME[name]
                 editor = self._make_editor(param)
@@ -166,9 +182,24 @@ class TrainingSettingsWidget(QWidget):
                 form.addRow(param.title, editor)
                 form.labelForField(editor).setToolTip(param.doc)
                 self.rows[name] = (form, editor)
-            self.groups[title] = box
-            layout.addWidget(box)
-        layout.addStretch(1)
+                if name == "dataset":
+                    form.addRow(self.data)
+            scroll = QScrollArea()
+            scroll.setWidget(page)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.pages.addWidget(scroll)
+            self.page_list.addItem(title)
+        self.page_list.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.page_list.setCurrentRow(0)
+        self.page_list.setFixedWidth(self.page_list.sizeHintForColumn(0) + 12)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.page_list)
+        layout.addWidget(self.pages, 1)
+        guard_wheel(self)  # scrolling the form never changes a setting under the pointer
         self.cuda_available = False
         cuda_probe.found.connect(self._cuda_found)
         cuda_probe.start()
@@ -183,6 +214,8 @@ class TrainingSettingsWidget(QWidget):
         name = param.name
         if name == "dataset":
             return self._dataset_editor()
+        if name == "target":
+            return self._target_editor()
         if name == "batch_size":
             return self._batch_editor()
         if name == "augment":
@@ -224,16 +257,56 @@ class TrainingSettingsWidget(QWidget):
         return combo
 
     def _dataset_picked(self, text: str) -> None:
-        if self._syncing:
+        """A data set was picked or typed: read it, then set it with the network fitted to it (one undo step)."""
+        if self._syncing or self._picking:
             return
-        if text == CHOOSE_FILE:
-            text, _ = QFileDialog.getOpenFileName(self, "Choose a data file", "", DATA_FILTER)
-        elif text == CHOOSE_FOLDER:
-            text = QFileDialog.getExistingDirectory(self, "Choose a folder of class sub-folders")
-        if not text:
-            self.sync_from_project()  # the dialog was cancelled: show the current data set again
+        text = text.strip()
+        if text in (CHOOSE_FILE, CHOOSE_FOLDER):
+            self._picking = True
+            self.sync_from_project()  # the combo shows the current data set while the dialog is open
+            try:
+                if text == CHOOSE_FILE:
+                    text, _ = QFileDialog.getOpenFileName(self, "Choose a data file", "", DATA_FILTER)
+                else:
+                    text = QFileDialog.getExistingDirectory(self, "Choose a folder of class sub-folders")
+            finally:
+                self._picking = False
+        current = self.document.project.training.get("dataset", "")
+        if not text or (text == current and not _is_csv(text)):
+            self.sync_from_project()  # cancelled, or nothing new: show the current data set again
             return
-        self.commit("dataset", text.strip())
+        if not Path(text).expanduser().exists() and text not in BUILTIN_DATASETS:
+            self.commit("dataset", text)  # not here (yet): kept as typed, nothing to fit to
+            return
+        if _is_csv(text):
+            self._pick_csv_target(text)
+        else:
+            self.data.choose(text)
+
+    def _pick_csv_target(self, path: str) -> None:
+        """The column picker for a CSV file; OK reads the file for that target and fits the network."""
+        config = self.document.project.training
+        picker = CsvPicker(path, config.get("target", "") if config.get("dataset") == path else "", self)
+        picker.accepted.connect(lambda: self.data.choose(path, picker.target))
+        picker.rejected.connect(self.sync_from_project)
+        picker.finished.connect(picker.deleteLater)
+        picker.open()
+
+    def _target_editor(self) -> QComboBox:
+        combo = QComboBox()
+        combo.activated.connect(lambda _i: self._target_picked(combo.currentText()))
+        return combo
+
+    def _target_picked(self, column: str) -> None:
+        """Another column to predict: the classes (and so the network's output) change with it."""
+        config = self.document.project.training
+        if self._syncing or column == config.get("target"):
+            return
+        self.data.choose(config.get("dataset", ""), column)
+
+    def _columns_found(self, dataset: str, columns: tuple[str, ...]) -> None:
+        self._csv_columns[dataset] = tuple(columns)
+        self.sync_from_project()
 
     def _batch_editor(self) -> QWidget:
         editor = _BatchEditor()
@@ -298,6 +371,15 @@ class TrainingSettingsWidget(QWidget):
     def _show_value(self, name: str, editor: QWidget, value: Any) -> None:
         if name == "dataset":
             editor.setEditText(str(value))
+        elif name == "target":
+            dataset = self.document.project.training.get("dataset", "")
+            columns = self._csv_columns.get(dataset) or ((str(value),) if value else ())
+            if _is_csv(dataset) and dataset not in self._csv_columns and not self.data.reader.busy:
+                self._csv_columns[dataset] = ()  # read once: its columns arrive with `columns_found`
+                self.data.look_up(dataset, str(value))
+            editor.clear()
+            editor.addItems(list(columns))
+            editor.setCurrentText(str(value))
         elif name == "batch_size":
             text = str(value)
             index = 1 if text == "full" else 2 if text == "1" else 0
@@ -348,4 +430,7 @@ class TrainingSettingsWidget(QWidget):
             visible[name] = name in used
         for name, (form, editor) in self.rows.items():
             form.setRowVisible(editor, visible.get(name, True))
-        self.groups["Generative models"].setVisible(is_gan or is_vae)
+        generative = [title for title, _names in GROUPS].index("Generative models")
+        self.page_list.item(generative).setHidden(not (is_gan or is_vae))
+        if self.page_list.item(self.page_list.currentRow()).isHidden():
+            self.page_list.setCurrentRow(0)

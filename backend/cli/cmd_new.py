@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     fitted = ""
     options, training = split_settings(args.preset, settings)
     if "dataset" in training:
-        project, fitted = _fit_to_data(args.preset, options, project)
+        project, fitted = _fit_to_data(options, project)
     try:
         save_project(project, args.output)
     except OSError as error:
@@ -64,20 +64,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_to_data(name: str, options: dict, project):
+def _fit_to_data(options: dict, project):
     """The preset rebuilt to take the project's data set, and a line saying what changed."""
     from backend.data import DataError, describe_dataset
-    from graph.fitting import FitError, apply_fit, fit_network
-    from graph.presets import PresetError, build_preset
+    from graph.fitting import FitError, refit_preset
+    from graph.presets import PresetError
 
     try:
         facts = describe_dataset(project.training["dataset"], project.training["target"])
-        planned = fit_network(project, facts, preset_options=options)
-        fitted = build_preset(name, {**options, **planned.options})
-        fitted.training = dict(project.training)
-        rest = fit_network(fitted, facts, preset_options=options)
+        fitted, changes = refit_preset(project, options, facts)
     except (DataError, FitError, PresetError) as error:
         raise UsageError(f"--set dataset: {error}") from None
-    apply_fit(fitted, rest)
-    changes = [f"{key}={value}" for key, value in planned.options.items()] + rest.describe()
     return fitted, f"fitted to {facts.describe()}" + (f"; {', '.join(changes)}" if changes else "")

@@ -174,3 +174,26 @@ def lenet_window(qtbot):
     win.document.undo_stack.setClean()
     win.close()
     win.deleteLater()
+
+
+def show_settings_page(settings, title: str) -> None:
+    """Click the page called `title` (Data, Optimization ...) in the list beside the training settings."""
+    pages = settings.page_list
+    item = pages.findItems(title, Qt.MatchFlag.MatchExactly)[0]
+    pages.scrollToItem(item)
+    QTest.mouseClick(
+        pages.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pages.visualItemRect(item).center()
+    )
+    assert settings.pages.currentIndex() == pages.row(item)
+
+
+def pick_in_popup(qtbot, combo, text: str) -> None:
+    """Open a combo box's list and click the entry `text`, as a mouse user does."""
+    index = combo.findText(text)
+    assert index >= 0, f"{text!r} is not offered"
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    model_index = combo.model().index(index, 0)
+    view.scrollTo(model_index)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(model_index).center())

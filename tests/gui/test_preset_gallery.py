@@ -11,6 +11,7 @@ from app import preset_gallery
 from app.canvas.style import category_colour
 from app.preset_gallery import PresetGallery, one_line
 from graph.presets import PRESETS
+from tests.gui.conftest import click
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -34,9 +35,10 @@ def test_the_gallery_opens_before_its_pictures_are_drawn_then_fills_them_in(qtbo
     gallery = fresh_gallery
     assert gallery.thumbnails_pending() >= len(PRESETS) - 1  # at most one drawn before the dialog showed
     qtbot.waitUntil(lambda: gallery.thumbnails_pending() == 0, timeout=20_000)
-    for name, item in gallery.items.items():
+    for key, item in gallery.items.items():
+        name = gallery.entries[key].preset
         lines = item.text().split("\n")
-        assert lines[0] == PRESETS[name].title
+        assert lines[0] == gallery.entries[key].title
         assert lines[1].endswith("parameters · " + PRESETS[name].category)
         assert lines[2] == one_line(PRESETS[name].description)
     assert gallery.items["lenet5"].text().split("\n")[1].startswith("61,706 parameters")
@@ -82,3 +84,18 @@ def test_options_that_do_not_build_are_explained_while_choosing(qtbot, fresh_gal
     QTest.keyClicks(sizes, "128, 32")
     qtbot.waitUntil(lambda: not gallery.error.isVisible())
     assert gallery.size_label.text().endswith("parameters")
+
+
+def test_vgg_with_batch_norm_is_one_click_in_the_list(qtbot, fresh_gallery):
+    gallery = fresh_gallery
+    item = gallery.items["vgg_batch_norm"]
+    gallery.list.scrollToItem(item)
+    QTest.mouseClick(gallery.list.viewport(), Qt.MouseButton.LeftButton, pos=gallery.list.visualItemRect(item).center())
+    assert gallery.preset_name == "vgg" and gallery.title.text() == "VGG with batch norm"
+    assert gallery.editors["batch_norm"].isChecked()
+    click(gallery.create_button)
+    project = gallery.project
+    types = [node.type for node in project.main.nodes.values()]
+    blocks = [node.type for block in project.blocks.values() for node in block.body.nodes.values()]
+    assert "BatchNorm2d" in types + blocks
+    assert gallery.items["vgg"].text().startswith("VGG\n")  # the paper's VGG stays listed as it is

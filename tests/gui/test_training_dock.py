@@ -16,7 +16,7 @@ from app.document import Document
 from app.main_window import MainWindow
 from app.training_worker import TrainingWorker
 from graph.presets import build_preset
-from tests.gui.conftest import choose, click, type_into
+from tests.gui.conftest import choose, click, show_settings_page, type_into
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -264,6 +264,7 @@ def test_settings_show_only_what_the_optimizer_uses_and_undo(qtbot):
     form = TrainingSettingsWidget(document)
     qtbot.addWidget(form)
     form.show()
+    show_settings_page(form, "Optimization")
     optimizer = form.editors["optimizer"]
     choose(optimizer, "sgd")
     assert document.project.training["optimizer"] == "sgd"
@@ -275,16 +276,19 @@ def test_settings_show_only_what_the_optimizer_uses_and_undo(qtbot):
     choose(optimizer, "momentum")
     assert form.editors["momentum"].isVisibleTo(form)
     assert not form.editors["beta1"].isVisibleTo(form)
+    show_settings_page(form, "Data")
     assert not form.editors["target"].isVisibleTo(form)
     type_into(form.editors["dataset"].lineEdit(), "/data/table.csv")
     assert document.project.training["dataset"] == "/data/table.csv"
     assert form.editors["target"].isVisibleTo(form)
 
+    show_settings_page(form, "Optimization")
     type_into(form.editors["lr"], "0.05")
     assert document.project.training["lr"] == 0.05
     document.undo_stack.undo()
     assert document.project.training["dataset"] == "/data/table.csv"
     document.undo_stack.undo()
+    show_settings_page(form, "Data")
     assert not form.editors["target"].isVisibleTo(form)
 
     refused = []
@@ -299,6 +303,7 @@ def test_batch_mode_maps_to_batch_size(qtbot):
     form = TrainingSettingsWidget(document)
     qtbot.addWidget(form)
     form.show()
+    show_settings_page(form, "Batches and epochs")
     editor = form.editors["batch_size"]
     choose(editor.mode, "batch (all samples)")
     assert document.project.training["batch_size"] == "full"

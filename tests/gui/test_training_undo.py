@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from graph.events import TrainingChanged
-from tests.gui.conftest import lenet_window
+from tests.gui.conftest import lenet_window, show_settings_page
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -22,6 +22,7 @@ def test_ctrl_z_undoes_a_learning_rate_typed_into_the_form(qtbot):
         document.project_changed.connect(heard.append)
         field = window.training.settings.editors["lr"]
         window.docks["training"].raise_()
+        show_settings_page(window.training.settings, "Optimization")
         qtbot.waitUntil(field.isVisible)
         field.setFocus()
         field.selectAll()

@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from app.commands import SetParamCommand
 from app.palette import LayerTree
 from graph.project_io import dumps, load_project
-from tests.gui.conftest import click, drop_mime, lenet_window, wheel
+from tests.gui.conftest import click, drop_mime, lenet_window, show_settings_page, wheel
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -74,13 +74,9 @@ def test_the_wheel_zooms_the_canvas_about_the_point_under_the_mouse(window):
     assert view.zoom() < 1.0 < zoomed_in
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: a wheel turn over a spin box of the training settings changes it without focus "
-    "(scrolling the form edits the number of epochs); the training-dock work fixes it",
-)
 def test_the_wheel_over_an_unfocused_spin_box_in_the_training_settings_changes_nothing(window, qtbot):
     window.docks["training"].raise_()
+    show_settings_page(window.training.settings, "Batches and epochs")
     epochs = window.training.settings.editors["epochs"]
     qtbot.waitUntil(epochs.isVisible)
     window.editor.view.setFocus()
@@ -90,6 +86,31 @@ def test_the_wheel_over_an_unfocused_spin_box_in_the_training_settings_changes_n
     wheel(epochs, epochs.rect().center(), 3)
     assert epochs.value() == value
     assert window.document.project.training["epochs"] == setting
+    assert window.document.undo_stack.count() == steps
+
+
+def test_the_wheel_over_a_focused_spin_box_in_the_training_settings_steps_it(window, qtbot):
+    window.docks["training"].raise_()
+    show_settings_page(window.training.settings, "Batches and epochs")
+    epochs = window.training.settings.editors["epochs"]
+    qtbot.waitUntil(epochs.isVisible)
+    QTest.mouseClick(epochs, Qt.MouseButton.LeftButton)  # a click picks the field
+    assert epochs.hasFocus()
+    value = epochs.value()
+    wheel(epochs, epochs.rect().center(), 1)
+    assert window.document.project.training["epochs"] == value + 1
+
+
+def test_the_wheel_over_an_unfocused_parameter_field_in_the_inspector_changes_nothing(window, qtbot):
+    conv = window.document.network.node_by_name("conv1")
+    window.editor.select_node(conv.id)
+    box = window.inspector.fields["out_channels"].editor
+    qtbot.waitUntil(box.isVisible)
+    window.editor.view.setFocus()
+    assert not box.hasFocus()
+    steps = window.document.undo_stack.count()
+    wheel(box, box.rect().center(), 3)
+    assert box.value() == conv.params["out_channels"] == 6
     assert window.document.undo_stack.count() == steps
 
 
