@@ -38,7 +38,7 @@ from app.lessons.worker import LessonWorker, run_labels
 from app.themes import color
 from graph.lessons import LESSONS, Comparison, Lesson, LessonError, Tour, TrainRun, open_project
 
-LESSON_TAB, PICTURES_TAB = 0, 1
+PICTURES_TAB = 1  # after the Lesson tab
 
 
 class LessonsPanel(QWidget):
