@@ -7,7 +7,7 @@ tour's table comes last. Showing new pictures replaces the old ones.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.lessons.pictures import TITLES, picture_widget
 from app.lessons.pictures.tour import TourTable
@@ -31,7 +31,7 @@ class PicturesView(QScrollArea):
         self.clear()
 
     def clear(self) -> None:
-        self._column(EMPTY_TEXT)
+        self._column(EMPTY_TEXT).addStretch(1)
 
     def show_pictures(self, heading: str, pictures: list[tuple[str, object]], epochs: int = 0, tour=None) -> None:
         """Show `pictures` ((kind, data) pairs) under `heading`; `tour`: ``TourStop`` rows to list."""
@@ -39,19 +39,23 @@ class PicturesView(QScrollArea):
         for kind, data in pictures:
             caption = QLabel(f"<b>{TITLES[kind]}</b>")
             widget = picture_widget(kind, data, epochs)
+            # Plots ask for a tall preferred height: ignored, so a picture fits the dock down to its minimum.
+            widget.setSizePolicy(widget.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Ignored)
             column.addWidget(caption)
-            column.addWidget(widget)
+            column.addWidget(widget, 1)  # pictures share the height; below their minimum, the view scrolls
             self.pictures.append(widget)
         if tour:
             self.tour = TourTable(tour)
             self.tour.open_requested.connect(self.open_tour_stop)
             column.addWidget(self.tour)
-        column.addStretch(1)
+        if not pictures:
+            column.addStretch(1)
 
     def _column(self, heading: str) -> QVBoxLayout:
         self.pictures, self.tour = [], None
         page = QWidget()
         column = QVBoxLayout(page)
+        column.setSpacing(10)
         title = QLabel(heading)
         title.setObjectName("picturesHeading")
         title.setWordWrap(True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
-from app.docks.plots import legend_title, make_plot
+from app.docks.plots import make_plot
+from app.lessons.pictures.legend import Legend
 from app.themes import series_color
 
 
@@ -14,14 +15,15 @@ class ActivationCurvesPicture(QWidget):
     def __init__(self, curves: list, parent: QWidget | None = None):
         super().__init__(parent)
         names = [(curve.name, series_color(index)) for index, curve in enumerate(curves)]
-        self.values = make_plot(legend_title("f(x)", names), "x")
-        self.slopes = make_plot(legend_title("slope f'(x)", names), "x")
+        self.values = make_plot("f(x)", "x")
+        self.slopes = make_plot("slope f'(x)", "x")
         for index, curve in enumerate(curves):
             pen = {"color": series_color(index), "width": 2}
             self.values.plot(curve.x, curve.y, pen=pen)
             self.slopes.plot(curve.x, curve.dy, pen=pen)
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.values)
-        layout.addWidget(self.slopes)
-        self.setMinimumHeight(260)
+        layout.addWidget(self.values, 0, 0)
+        layout.addWidget(self.slopes, 0, 1)
+        layout.addWidget(Legend(names), 1, 0, 1, 2)
+        self.setMinimumHeight(280)

@@ -13,10 +13,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from app.docks.plots import legend_title, make_plot
+from app.docks.plots import make_plot
+from app.lessons.pictures.legend import Legend
 from app.themes import series_color
 
 CONTOURS = 12
+SHADES = pg.ColorMap([0.0, 1.0], [(176, 196, 222), (250, 250, 252)])  # low loss a soft blue-grey, high near white
 
 
 class OptimizerPathsPicture(QWidget):
@@ -27,16 +29,15 @@ class OptimizerPathsPicture(QWidget):
         xs, ys, loss = data["grid"]
         paths = data["paths"]
         names = [(label, series_color(index)) for index, label in enumerate(paths)]
-        self.plot = make_plot(legend_title("Paths on the loss surface", names), "weight 1", "weight 2")
+        self.plot = make_plot("Paths on the loss surface (darker: lower loss)", "weight 1", "weight 2")
         item = self.plot.getPlotItem()
         shade = np.log10(np.asarray(loss, dtype=np.float64).T + 1e-3)  # (x, y): pyqtgraph's column-major order
         image = pg.ImageItem(shade)
-        image.setLookupTable(pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=False))
-        image.setOpacity(0.35)
+        image.setLookupTable(SHADES.getLookupTable(0.0, 1.0, 256, alpha=False))
         image.setRect(QRectF(xs[0], ys[0], xs[-1] - xs[0], ys[-1] - ys[0]))
         item.addItem(image)
         for level in np.linspace(shade.min(), shade.max(), CONTOURS + 2)[1:-1]:
-            contour = pg.IsocurveItem(data=shade, level=level, pen=pg.mkPen("#8a8f98", width=1))
+            contour = pg.IsocurveItem(data=shade, level=level, pen=pg.mkPen("#9aa3b5", width=1))
             contour.setParentItem(image)  # drawn in the image's coordinates, so it lands on the surface
         for index, path in enumerate(paths.values()):
             colour = series_color(index)
@@ -58,4 +59,5 @@ class OptimizerPathsPicture(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
-        self.setMinimumHeight(340)
+        layout.addWidget(Legend(names))
+        self.setMinimumHeight(320)
