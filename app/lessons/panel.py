@@ -54,10 +54,12 @@ class LessonsPanel(QWidget):
         self.lesson: Lesson = LESSONS[0]
         self.worker: LessonWorker | None = None
         self._started_key = ""  # the project the running experiment trains
+        self._heading = ""  # what the running experiment's pictures are headed with
         self._tour: Tour | None = None
         self._build()
         self.node_pictures = NodePictures(self.training, self.show_pictures, window.show_status)
         window.editor.add_node_menu(self.node_pictures.fill)
+        self.training.running_changed.connect(self._running_changed)
         self.lessons.setCurrentRow(0)
 
     # -- layout -------------------------------------------------------------------------------
@@ -122,9 +124,18 @@ class LessonsPanel(QWidget):
         for index, experiment in enumerate(self.lesson.experiments):
             button = QPushButton(f"▶  {experiment.title}")
             button.setObjectName(f"experiment{index}")
-            button.setToolTip(experiment.watch)
+            button.setProperty("watch", experiment.watch)
             button.clicked.connect(lambda _checked=False, i=index: self.run_experiment(i))
             self.buttons.addWidget(button)
+        self._running_changed(self.training.running)
+
+    def _running_changed(self, running: bool) -> None:
+        """One job at a time: the buttons wait while anything trains (Stop ends it)."""
+        for button in self.experiment_buttons():
+            button.setEnabled(not running)
+            button.setToolTip(
+                "Wait for the running job to end, or stop it." if running else button.property("watch") or ""
+            )
 
     def experiment_buttons(self) -> list[QPushButton]:
         return [self.buttons.itemAt(i).widget() for i in range(self.buttons.count())]
@@ -152,6 +163,7 @@ class LessonsPanel(QWidget):
         worker.failed.connect(self._failed)
         self.worker = worker
         self._started_key = self.training.project_key
+        self._heading = f"{self.lesson.title}: {experiment.title}. {experiment.watch}"
         self._say(f"Running “{experiment.title}”… (Stop ends it.)", "")
         if not labels:
             return self.training.controller.start_job(worker)
@@ -184,9 +196,7 @@ class LessonsPanel(QWidget):
             epochs = len(result.runs[-1].result.history) if result.runs else 0
             self._tour = experiment if isinstance(experiment, Tour) else None
             pictures = [(picture.picture.kind, picture.data) for picture in result.pictures]
-            self.show_pictures(
-                f"{self.lesson.title}: {experiment.title}. {experiment.watch}", pictures, epochs, result.tour
-            )
+            self.show_pictures(self._heading, pictures, epochs, result.tour)
 
     def _failed(self, message: str) -> None:
         self.worker = None

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.docks.sample_grid import SampleGrid
 
+EPOCH_ROWS = 8  # epochs shown of a generator's samples
+SAMPLES_PER_ROW = 8
 MAX_TILES = 256  # beyond this a tile is a few pixels wide: the grid shows the first ones and says so
 
 
@@ -91,12 +93,16 @@ def latent_picture(title: str):
 
 
 def samples_by_epoch_picture(data: list) -> QWidget:
-    """``samples_by_epoch`` data: (epoch, images) pairs; one row per epoch, its number under the first tile."""
+    """``samples_by_epoch`` data: (epoch, images) pairs; a row per epoch, top to bottom.
+
+    A long run shows `EPOCH_ROWS` epochs spread from the first to the last, `SAMPLES_PER_ROW`
+    samples each: enough to see blobs turn into digits in a dock beside the canvas.
+    """
     if not data:
         return _grid("No samples were generated (the run ended before its first epoch)", np.zeros((0, 1, 1)))
-    rows = [channels_last(images) for _epoch, images in data]
-    columns = len(rows[0])
-    labels = [f"epoch {epoch}" if index == 0 else "" for epoch, images in data for index in range(len(images))]
-    grid = _grid("Samples from the same noise, epoch by epoch", np.concatenate(rows), columns, labels)
-    grid.setMinimumHeight(min(900, 60 * len(rows) + 40))
+    picked = np.unique(np.linspace(0, len(data) - 1, min(EPOCH_ROWS, len(data))).round().astype(int))
+    rows = [channels_last(data[index][1])[:SAMPLES_PER_ROW] for index in picked]
+    epochs = ", ".join(str(data[index][0]) for index in picked)
+    grid = _grid(f"The same noise after epochs {epochs} (one row each)", np.concatenate(rows), len(rows[0]))
+    grid.setMinimumHeight(min(700, 70 * len(rows) + 40))
     return grid

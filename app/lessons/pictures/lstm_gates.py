@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from app.docks.plots import make_plot
 from app.themes import series_color
@@ -51,4 +51,7 @@ class LSTMGatesPicture(QWidget):
             plot.getPlotItem().invertY(True)
             self.maps[name] = image
             layout.addWidget(plot, 1 + index // 2, index % 2)
-        self.setMinimumHeight(640)
+        note = QLabel("Dark: 0, the gate shut (the candidate at -1); bright: 1, open. A row per hidden unit.")
+        note.setWordWrap(True)
+        layout.addWidget(note, 3, 0, 1, 2)
+        self.setMinimumHeight(660)

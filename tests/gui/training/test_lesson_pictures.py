@@ -3,6 +3,7 @@ held-out sequences, a tour's table) and the canvas's "Show filters" on a trained
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -11,6 +12,7 @@ from app.docks.sample_grid import SampleGrid
 from app.docks.task_views import SequenceExamples
 from app.lessons.node_pictures import TRAIN_FIRST
 from app.lessons.panel import PICTURES_TAB
+from app.lessons.pictures.image_grids import samples_by_epoch_picture
 from app.lessons.pictures.lstm_gates import LSTMGatesPicture
 from graph.presets import build_preset
 from tests.gui.training.helpers import OFFSCREEN_NOTES, quick, train
@@ -83,8 +85,22 @@ def test_the_lstm_lesson_shows_each_gate_over_the_window(window, qtbot):
 def test_the_gan_lesson_shows_its_samples_epoch_by_epoch(window, qtbot):
     panel = run_quick(window, qtbot, "gan")
     (grid,) = panel.pictures.pictures
-    assert grid.columns == 16 and grid.shown_count == 2 * 16
-    assert [label for label in grid.labels if label] == ["epoch 1", "epoch 2"]
+    assert grid.columns == 8 and grid.shown_count == 2 * 8  # a row of the same noise per epoch
+    assert "after epochs 1, 2" in grid.title
+
+
+def test_a_long_run_shows_eight_epochs_from_first_to_last_eight_samples_each(qtbot):
+    data = [(epoch, np.full((16, 1, 8, 8), epoch / 20, dtype=np.float32)) for epoch in range(1, 21)]
+    grid = samples_by_epoch_picture(data)
+    qtbot.addWidget(grid)
+    assert grid.columns == 8 and grid.shown_count == 8 * 8
+    assert "after epochs 1, 4, 6, 9, 12, 15, 17, 20" in grid.title
+
+
+def test_the_vae_lesson_maps_its_two_number_code_space(window, qtbot):
+    panel = run_quick(window, qtbot, "vae")
+    (grid,) = panel.pictures.pictures
+    assert grid.columns == 15 and grid.shown_count == 15 * 15
 
 
 def test_the_seq2seq_lesson_lists_inputs_targets_and_outputs(window, qtbot):

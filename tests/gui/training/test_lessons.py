@@ -98,12 +98,14 @@ def test_stop_ends_a_lesson_and_skips_its_remaining_runs(window, qtbot):
     assert not panel.quick.isChecked()
     press(qtbot, panel.experiment_buttons()[1])
     assert training.controller.kind == "lesson"
+    assert not any(button.isEnabled() for button in panel.experiment_buttons())  # one job at a time
     assert window.training_label.text() == "● Lesson"
     qtbot.waitUntil(lambda: len(training.compared[0].batch) > 0, timeout=RUN_TIMEOUT_MS)
     QTest.mouseClick(training.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not training.running, timeout=RUN_TIMEOUT_MS)
     assert [run.status for run in training.compared] == ["stopped"] + ["skipped"] * 5
     assert "stopped" in panel.status.text()
+    assert all(button.isEnabled() for button in panel.experiment_buttons())
 
 
 def test_closing_the_window_ends_a_running_lesson(window, qtbot):
