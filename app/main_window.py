@@ -13,7 +13,8 @@ the Training dock) — share the Training dock's controller, so one runs at a ti
 The Problems dock also gathers the Summary dock's memory warnings and the
 gradients that vanish or explode while training, which the canvas shows on the
 nodes too. The bottom docks open a third of the window high: the canvas keeps
-most of it.
+most of it. Help > Course… opens the Lessons dock (``app/lessons``), tabbed with the
+Inspector; its experiments run on the same controller.
 """
 
 from __future__ import annotations
