@@ -49,10 +49,9 @@ class LessonsPanel(QWidget):
 
     def __init__(self, window, parent: QWidget | None = None):
         super().__init__(parent)
-        self.window = window
+        self.main_window = window
         self.training = window.training
         self.lesson: Lesson = LESSONS[0]
-        self.worker: LessonWorker | None = None
         self._started_key = ""  # the project the running experiment trains
         self._heading = ""  # what the running experiment's pictures are headed with
         self._tour: Tour | None = None
@@ -154,29 +153,27 @@ class LessonsPanel(QWidget):
             except LessonError as error:
                 self._say(f"This experiment cannot open its project: {error}", "error")
                 return False
-            if not self.window.files.new_project(project):
+            if not self.main_window.files.new_project(project):
                 self._say("Your project is still open: the experiment did not start.", "")
                 return False
-            self.window.show_status(f"Opened the lesson's {project.name} project (not saved yet).")
+            self.main_window.show_status(f"Opened the lesson's {project.name} project (not saved yet).")
         worker = LessonWorker(experiment, fast=self.quick.isChecked())
         worker.done.connect(self._done)
         worker.failed.connect(self._failed)
-        self.worker = worker
         self._started_key = self.training.project_key
         self._heading = f"{self.lesson.title}: {experiment.title}. {experiment.watch}"
         self._say(f"Running “{experiment.title}”… (Stop ends it.)", "")
         if not labels:
             return self.training.controller.start_job(worker)
-        self.window.docks["training"].show()
-        self.window.docks["training"].raise_()
-        names = [run_name(self.window.document.project)] if isinstance(experiment, TrainRun) else labels
+        self.main_window.docks["training"].show()
+        self.main_window.docks["training"].raise_()
+        names = [run_name(self.main_window.document.project)] if isinstance(experiment, TrainRun) else labels
         started = self.training.start_runs(names, worker, f"{self.lesson.title}: {experiment.title}…")
         if isinstance(experiment, Comparison):
             self.training.runs_panel.show_metric(experiment.metric)
         return started
 
     def _done(self, result) -> None:
-        self.worker = None
         experiment = result.experiment
         same_project = self._started_key == self.training.project_key
         if isinstance(experiment, TrainRun) and result.runs and same_project:
@@ -199,7 +196,6 @@ class LessonsPanel(QWidget):
             self.show_pictures(self._heading, pictures, epochs, result.tour)
 
     def _failed(self, message: str) -> None:
-        self.worker = None
         self._say(message, "error")
 
     def show_pictures(self, heading: str, pictures: list, epochs: int = 0, tour=None) -> None:
@@ -214,8 +210,8 @@ class LessonsPanel(QWidget):
             return
         label, spec = self._tour.projects[row]
         project = open_project(spec)
-        if self.window.files.new_project(project):
-            self.window.show_status(f"Opened {label} (not saved yet).")
+        if self.main_window.files.new_project(project):
+            self.main_window.show_status(f"Opened {label} (not saved yet).")
 
     def _say(self, text: str, state: str) -> None:
         colours = {"error": "#d93025", "ok": color("muted").name()}
