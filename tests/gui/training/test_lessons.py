@@ -20,7 +20,11 @@ pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOTES)
 
 
 def test_the_course_lists_every_lesson_and_shows_the_one_clicked(window, qtbot):
+    toggle = window.docks["lessons"].toggleViewAction()
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert toggle in view_menu.actions() and not toggle.isChecked()  # closed until asked for
     panel = open_course(window, qtbot)
+    assert toggle.isChecked()
     assert panel.lessons.count() >= 10 and panel.lessons.item(0).text().startswith("1. Neurons")
     pick_lesson(panel, "optimizers")
     assert "Momentum, Adagrad, RMSprop and Adam" in panel.text.text() and "What to watch" in panel.text.text()
