@@ -521,8 +521,8 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in self.docks.values():
-            dock.show()
+        for key, dock in self.docks.items():
+            dock.setVisible(key != "lessons")  # the course stays closed until asked for, as at the start
         self.docks["training"].raise_()
 
     def open_course(self) -> None:

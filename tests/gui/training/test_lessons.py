@@ -34,6 +34,12 @@ def test_the_course_lists_every_lesson_and_shows_the_one_clicked(window, qtbot):
     ]
 
 
+def test_reset_layout_closes_the_course_again(window, qtbot):
+    open_course(window, qtbot)
+    window.actions_by_name["reset_layout"].trigger()
+    assert not window.docks["lessons"].isVisible() and window.docks["inspector"].isVisible()
+
+
 def test_a_comparison_lesson_overlays_one_run_per_variant_by_its_metric(window, qtbot):
     training, runs = window.training, window.training.runs_panel
     panel = open_course(window, qtbot)
