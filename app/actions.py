@@ -179,6 +179,12 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
     )
     acts["minimap"].setCheckable(True)
     acts["reset_layout"] = _action(window, "&Reset Layout", window.reset_layout, tip="Put every dock back.")
+    acts["course"] = _action(
+        window,
+        "&Course…",
+        window.open_course,
+        tip="The course as lessons: read one, then press its buttons to run its experiments in the app.",
+    )
     acts["about"] = _action(window, "&About NetCanvas", window.about)
 
     bar = window.menuBar()
@@ -237,6 +243,7 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
             train_menu.addAction(acts[key])
 
     help_menu = bar.addMenu("&Help")
+    help_menu.addAction(acts["course"])
     help_menu.addAction(acts["about"])
 
     toolbar = QToolBar("Main", window)

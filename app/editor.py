@@ -17,6 +17,7 @@ from app import clipboard
 from app.actions import key_sequences
 from app.canvas.breadcrumb import Breadcrumb
 from app.canvas.export import export_scene
+from app.canvas.node_item import NodeItem
 from app.canvas.scene import CanvasScene
 from app.canvas.style import GRID, current_palette
 from app.canvas.view import CanvasView
@@ -63,6 +64,7 @@ class EditorWidget(QWidget):
         self._paste_count = 0
         self._fitted: set[str] = set()
         self._palettes: list = []
+        self._node_menus: list = []  # see add_node_menu
         self.tabs = QTabBar(self)
         self.tabs.setDocumentMode(True)
         self.tabs.setExpanding(False)
@@ -368,6 +370,22 @@ class EditorWidget(QWidget):
         for name, action in self.actions_by_name.items():
             action.setEnabled(enabled.get(name, True))
 
+    def add_node_menu(self, fill) -> None:
+        """Have `fill(menu, network_name, node)` add entries to a right-clicked node's menu (not in a block's body)."""
+        self._node_menus.append(fill)
+
+    def _node_at(self, pos) -> tuple[str, object] | None:
+        """(network name, node) of the node card under viewport point `pos` on a network's own canvas."""
+        scene = self.scene()
+        if scene is None or scene.block_path:
+            return None
+        for item in self.view.items(pos):
+            while item is not None and not isinstance(item, NodeItem):
+                item = item.parentItem()
+            if item is not None:
+                return scene.network_name, item.node
+        return None
+
     def _context_menu(self, pos) -> None:
         menu = QMenu(self)
         groups = (
@@ -380,6 +398,11 @@ class EditorWidget(QWidget):
                 menu.addSeparator()
             for name in group:
                 menu.addAction(self.actions_by_name[name])
+        clicked = self._node_at(pos)
+        if clicked is not None:
+            for fill in self._node_menus:
+                menu.addSeparator()
+                fill(menu, *clicked)
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def _editable_scene(self) -> CanvasScene | None:

@@ -13,7 +13,8 @@ the Training dock) — share the Training dock's controller, so one runs at a ti
 The Problems dock also gathers the Summary dock's memory warnings and the
 gradients that vanish or explode while training, which the canvas shows on the
 nodes too. The bottom docks open a third of the window high: the canvas keeps
-most of it.
+most of it. Help > Course… opens the Lessons dock (``app/lessons``), tabbed with the
+Inspector; its experiments run on the same controller.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from app.files import (
     settings,
 )
 from app.inspector import InspectorWidget
+from app.lessons.panel import LessonsPanel
 from app.lr_finder_dialog import LRFinderDialog
 from app.palette import PaletteWidget
 from app.preset_gallery import PresetGallery
@@ -73,6 +75,7 @@ FLOW_ADVICE = {
     "exploding": "steps blow up: lower the learning rate or add normalisation",
 }
 STATUS_TIMEOUT_MS = 8000
+LESSONS_WIDTH = 480  # the Lessons dock when the course opens: room for a picture beside the canvas
 
 EXPORT_FILTERS = {
     "python": ("Export PyTorch code", "Python files (*.py)", ".py", "{name}.py"),
@@ -156,7 +159,12 @@ class MainWindow(QMainWindow):
         self.code = CodeWidget(self.document)
         self.training = TrainingWidget(self.document)
         self._dock("palette", "Layers", self.palette_widget, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        inspector = self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.lessons = LessonsPanel(self)
+        self.tabifyDockWidget(
+            inspector, self._dock("lessons", "Lessons", self.lessons, Qt.DockWidgetArea.RightDockWidgetArea)
+        )
+        self.docks["lessons"].hide()  # Help > Course… (or View > Lessons) opens it
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         training = self._dock("training", "Training", self.training, bottom)
         for key, title, widget in (
@@ -180,6 +188,8 @@ class MainWindow(QMainWindow):
         self.checks = CheckRunner(self.document, self.training.controller, self.problems, self)
         self.checks.status_message.connect(self.show_status)
         self.summary.memory_notes.connect(self._memory_notes)
+        self.lessons.status_message.connect(self.show_status)
+        self.lessons.pictures_shown.connect(self.open_course)
         self.training.flow.node_states_changed.connect(self.editor.set_flow_states)
         self.training.flow.problems_changed.connect(self._flow_problems)
         self.lr_finder: LRFinderDialog | None = None
@@ -254,7 +264,7 @@ class MainWindow(QMainWindow):
             self.actions_by_name[key].setEnabled(not running)
         self.actions_by_name["pause"].setEnabled(running and kind == "training")
         self.actions_by_name["stop"].setEnabled(running)
-        labels = {"training": "● Training", "checks": "● Checking", "comparison": "● Comparing"}
+        labels = {"training": "● Training", "checks": "● Checking", "comparison": "● Comparing", "lesson": "● Lesson"}
         self.training_label.setText(labels.get(kind, "● Finding a learning rate") if running else "")
 
     def _memory_notes(self, notes: list[Note]) -> None:
@@ -514,9 +524,17 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in self.docks.values():
-            dock.show()
+        for key, dock in self.docks.items():
+            dock.setVisible(key != "lessons")  # the course stays closed until asked for, as at the start
         self.docks["training"].raise_()
+
+    def open_course(self) -> None:
+        """Help > Course…: the Lessons dock, in front and wide enough for its pictures."""
+        dock = self.docks["lessons"]
+        dock.show()
+        dock.raise_()
+        if dock.width() < LESSONS_WIDTH and not dock.isFloating():
+            self.resizeDocks([dock], [LESSONS_WIDTH], Qt.Orientation.Horizontal)
 
     def about(self) -> None:
         QMessageBox.about(

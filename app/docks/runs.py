@@ -10,7 +10,8 @@ overlays the ticked ones. The list is the plot's legend (each run in its curve's
 colour), so it never covers a curve and never cuts off. Tick a run to show it, untick
 to hide it; rename it in place (double-click, F2 or Rename) and delete it (Delete
 key or button); the context menu has all three. Only runs that can be compared are
-drawn: the same task and loss as the latest ticked run, with the chosen metric; the
+drawn: the same task as the latest ticked run, with the chosen metric, and for a loss
+metric the same loss (accuracy compares across losses, a loss's size does not); the
 line under the plot names the ticked runs left out and why. A new run (or a new
 comparison's runs) is ticked and every run the user has not ticked by hand is
 unticked, so by default the plot shows the latest.
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.docks.plots import METRIC_LABELS, ComparisonPlot, RedrawScheduler, Series, SmoothedSeries
+from app.docks.plots import LOSS_METRICS, METRIC_LABELS, ComparisonPlot, RedrawScheduler, Series, SmoothedSeries
 from app.themes import color, series_color
 from graph.project import Project
 
@@ -157,6 +158,7 @@ class RunsPanel(QWidget):
         self.runs: list[Run] = []
         self.project_key = ""
         self._syncing = False
+        self._wanted_metric = ""  # see show_metric
         self.list = QListWidget()
         self.list.setObjectName("runList")
         self.list.setToolTip(
@@ -347,12 +349,20 @@ class RunsPanel(QWidget):
         return menu
 
     # -- the plot -----------------------------------------------------------------------------
+    def show_metric(self, metric: str) -> None:
+        """Compare the runs by `metric` (a lesson's); chosen as soon as a run has it."""
+        self._wanted_metric = metric
+        self.refresh()
+
     def _fill_metrics(self) -> None:
         current = self.compare_metric.currentData()
         present = {name for run in self.project_runs() for name in run.epochs}
         choices = [(BATCH_METRIC, "training loss per batch (smoothed)")]
         choices += [(name, f"{label} per epoch") for name, label in METRIC_LABELS.items() if name in present]
-        if [self.compare_metric.itemData(i) for i in range(self.compare_metric.count())] == [key for key, _ in choices]:
+        wanted = self._wanted_metric
+        if wanted and wanted in [key for key, _ in choices]:
+            current, self._wanted_metric = wanted, ""
+        elif [self.compare_metric.itemData(i) for i in range(self.compare_metric.count())] == [k for k, _ in choices]:
             return
         self.compare_metric.blockSignals(True)
         self.compare_metric.clear()
@@ -372,8 +382,14 @@ class RunsPanel(QWidget):
         started = [run for run in ticked if run.task]
         reference = max(started, key=lambda run: run.number) if started else None
         drawn, other_task, lacking = [], [], []
+        # Losses of different kinds have different scales; a score such as accuracy compares across them.
+        by_loss = metric == BATCH_METRIC or metric in LOSS_METRICS
         for run in ticked:
-            if reference is not None and run.task and (run.task, run.loss) != (reference.task, reference.loss):
+            if (
+                reference is not None
+                and run.task
+                and (run.task != reference.task or (by_loss and run.loss != reference.loss))
+            ):
                 other_task.append(run)
             elif run.has(metric) or run.status in ("running", "waiting"):
                 drawn.append((run.number, run.colour, lambda run=run: run.metric_data(metric)))

@@ -16,9 +16,10 @@ pictures, messages and flow, and shows only the new project's runs (a project
 opened again from its file finds its runs of this session).
 
 The dock never trains itself: `TrainingController` runs a snapshot of the project
-on a `QThread` — a training run, or a comparison (`start_comparison`, one run per
-value, each becoming a run in the list). Data arriving from it is appended to numpy
-buffers; the plots redraw on their own timers (see ``app/docks/plots.py``).
+on a `QThread` — a training run, a comparison (`start_comparison`, one run per
+value, each becoming a run in the list) or a lesson's runs (`start_runs`). Data
+arriving from it is appended to numpy buffers; the plots redraw on their own
+timers (see ``app/docks/plots.py``).
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class TrainingWidget(QWidget):
         self._unsaved = itertools.count(1)
         self._project = document.project
         self.project_key = self._key_for(document.path)
+        self.trained_key = ""  # the project whose run left `controller.last_session`
         self._build()
         self.runs_panel.set_project(self.project_key)
         self.controller.batches.connect(self._on_batches)
@@ -205,6 +207,8 @@ class TrainingWidget(QWidget):
         if self.document.project is self._project and path is not None:
             new = self._key_for(path)
             self.runs_panel.rekey(self.project_key, new)
+            if self.trained_key == self.project_key:
+                self.trained_key = new
             self.project_key = new
 
     def reset_view(self) -> None:
@@ -258,22 +262,45 @@ class TrainingWidget(QWidget):
             return False
         overrides = dict(overrides or {})
         project = self.document.project
-        self.compared = [
-            self._new_run(run_name(project, {**overrides, key: value}, varied=key), status="waiting")
-            for value in values
-        ]
-        self.runs_panel.add_runs(self.compared)
+        names = [run_name(project, {**overrides, key: value}, varied=key) for value in values]
         worker = ComparisonWorker(snapshot(project), key, values, overrides)
+        return self.start_runs(names, worker, f"Comparing {len(values)} values of {key}: {', '.join(values)}…")
+
+    def start_runs(self, names: list[str], worker, message: str) -> bool:
+        """Run `worker`'s runs one after another, each a run of the open project named from `names`.
+
+        `worker` is a job of ``app/jobs.py`` with a comparison's signals (``run_started``,
+        ``batches``, ``epoch``, ``run_finished`` by run index, then ``done`` or ``failed``);
+        one with an ``images`` signal (index, ``ImagesEvent``) also shows its pictures.
+        Several runs open the Runs tab, one run the Curves. False if a job is running.
+        """
+        if self.running:
+            return False
+        self.compared = [self._new_run(name, status="waiting") for name in names]
+        self.runs_panel.add_runs(self.compared)
         worker.run_started.connect(self._compare_run_started)
         worker.batches.connect(self._compare_batches)
         worker.epoch.connect(self._compare_epoch)
         worker.run_finished.connect(self._compare_run_finished)
+        if hasattr(worker, "images"):
+            worker.images.connect(self._compare_images)
         worker.done.connect(self._compare_done)
         worker.failed.connect(self._compare_failed)
         self.reset_view()
-        self._set_message(f"Comparing {len(values)} values of {key}: {', '.join(values)}…", "")
-        self.tabs.setCurrentIndex(RUNS_TAB)
+        self._set_message(message, "")
+        self.tabs.setCurrentIndex(RUNS_TAB if len(names) > 1 else 0)
         return self.controller.start_job(worker)
+
+    def keep_trained(self, session) -> None:
+        """`session` (a finished run of the open project that a job trained) is the last trained model."""
+        self.controller.last_session = session
+        self.trained_key = self.project_key
+        self.weights_available.emit(True)
+
+    def trained_session(self):
+        """The session of the open project's last trained run (None: nothing trained since it was opened)."""
+        session = self.controller.last_session
+        return session if session is not None and self.trained_key == self.project_key else None
 
     def toggle_pause(self) -> None:
         if not self.running or self.controller.kind != "training":
@@ -415,6 +442,8 @@ class TrainingWidget(QWidget):
         if self.current is None:
             return
         self._end(self.current, result)
+        if self.controller.last_session is not None:
+            self.trained_key = self.current.project_key
         if self._is_live(self.current):
             if result.status != "failed":  # a failure has said so already
                 self.status_message.emit(f"Training: {result.message}")
@@ -460,14 +489,18 @@ class TrainingWidget(QWidget):
         if run is not None:
             self._end(run, result)
 
-    def _compare_done(self, results: list) -> None:
+    def _compare_images(self, index: int, event) -> None:
+        if self._compared_run(index) is self.current:
+            self._on_images(event)
+
+    def _compare_done(self, _result) -> None:
         for run in self.compared:
             if run.status in ("waiting", "running"):
                 run.status = "skipped" if run.status == "waiting" else "stopped"
                 self.runs_panel.update_run(run)
-        if not self.compared or self.compared[0].project_key != self.project_key:
-            return
-        finished = sum(1 for result in results if result is not None and result.status == "finished")
+        if len(self.compared) < 2 or self.compared[0].project_key != self.project_key:
+            return  # one run has said how it ended (``_end``)
+        finished = sum(1 for run in self.compared if run.status == "finished")
         text = f"Compared {len(self.compared)} runs ({finished} finished): see the Runs tab."
         self.progress.setFormat("Done")
         self._set_message(text, "ok")

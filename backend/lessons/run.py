@@ -31,7 +31,7 @@ from backend.lessons.inspect_model import (
     sequence_examples,
 )
 from backend.lessons.loss_surface import optimizer_paths, surface_grid
-from backend.training import EpochEvent, ImagesEvent, TrainingResult, TrainingSession
+from backend.training import BatchEvent, EpochEvent, ImagesEvent, TrainingResult, TrainingSession
 from graph.lessons import Comparison, Experiment, Lesson, Picture, ProjectSpec, Show, Tour, TrainRun, open_project
 from graph.validation import validate_project
 
@@ -101,8 +101,15 @@ class ExperimentRunner:
         self,
         on_epoch: Callable[[str, EpochEvent], None] | None = None,
         on_images: Callable[[str, ImagesEvent], None] | None = None,
+        on_start: Callable[[str, TrainingSession], None] | None = None,
+        on_batch: Callable[[str, BatchEvent], None] | None = None,
+        on_finish: Callable[[str, Run], None] | None = None,
     ) -> ExperimentResult:
-        """Run the experiment; `on_epoch` / `on_images` get the run's label with each event.
+        """Run the experiment; each callback gets the run's label first.
+
+        `on_start` comes once a run's session is set up (its task and loss known),
+        `on_batch` / `on_epoch` / `on_images` with the engine's events, `on_finish`
+        with the ended `Run` (before the next run starts).
 
         Raises:
             graph.lessons.LessonError: a project the lesson names cannot be opened.
@@ -110,12 +117,13 @@ class ExperimentRunner:
         """
         experiment = self.experiment
         result = ExperimentResult(experiment)
+        callbacks = _Callbacks(on_epoch, on_images, on_start, on_batch, on_finish)
         if isinstance(experiment, Show):
             result.pictures.append(PictureResult(experiment.picture, compute_picture(experiment.picture)))
         elif isinstance(experiment, Tour):
             result.tour = [tour_stop(label, spec) for label, spec in experiment.projects]
         elif isinstance(experiment, TrainRun):
-            run = self._train(experiment.title, experiment.project, None, on_epoch, on_images)
+            run = self._train(experiment.title, experiment.project, None, callbacks)
             result.runs.append(run)
             if run.result.status != "stopped":
                 result.pictures = [PictureResult(p, compute_picture(p, run)) for p in experiment.pictures]
@@ -123,29 +131,50 @@ class ExperimentRunner:
             for variant in experiment.variants:
                 if self._stop.is_set():
                     break
-                result.runs.append(self._train(variant.label, experiment.project, variant, on_epoch, on_images))
+                result.runs.append(self._train(variant.label, experiment.project, variant, callbacks))
         result.stopped = self._stop.is_set()
         return result
 
-    def _train(self, label: str, spec: ProjectSpec, variant, on_epoch, on_images) -> Run:
+    def _train(self, label: str, spec: ProjectSpec, variant, callbacks: _Callbacks) -> Run:
         session = TrainingSession(open_project(spec, variant), self.overrides)
         self._session = session
         if self._stop.is_set():
             session.stop()
+        if callbacks.on_start is not None:
+            callbacks.on_start(label, session)
         images: list[ImagesEvent] = []
-
-        def epoch_event(event: EpochEvent) -> None:
-            if on_epoch is not None:
-                on_epoch(label, event)
 
         def images_event(event: ImagesEvent) -> None:
             images.append(event)
-            if on_images is not None:
-                on_images(label, event)
+            if callbacks.on_images is not None:
+                callbacks.on_images(label, event)
 
-        outcome = session.run(on_epoch=epoch_event, on_images=images_event)
+        outcome = session.run(
+            on_batch=callbacks.labelled("on_batch", label),
+            on_epoch=callbacks.labelled("on_epoch", label),
+            on_images=images_event,
+        )
         self._session = None
-        return Run(label, outcome, session, images)
+        run = Run(label, outcome, session, images)
+        if callbacks.on_finish is not None:
+            callbacks.on_finish(label, run)
+        return run
+
+
+@dataclass
+class _Callbacks:
+    """What `ExperimentRunner.run` was given to call, each with the run's label first."""
+
+    on_epoch: Callable | None
+    on_images: Callable | None
+    on_start: Callable | None
+    on_batch: Callable | None
+    on_finish: Callable | None
+
+    def labelled(self, name: str, label: str) -> Callable | None:
+        """The engine callback for `name`: the given one with `label` put first (None if not given)."""
+        callback = getattr(self, name)
+        return None if callback is None else (lambda event: callback(label, event))
 
 
 def run_lesson(lesson: Lesson, fast: bool = False, overrides: dict | None = None) -> list[ExperimentResult]:
@@ -180,8 +209,18 @@ def compute_picture(picture: Picture, run: Run | None = None) -> Any:
         return {"grid": surface_grid(surface), "paths": paths}
     if run is None:
         raise ValueError(f"a {kind} picture needs a trained model")
-    session = run.session
-    model = next(iter(session.models.values()))
+    if kind == "samples_by_epoch":
+        return [(event.epoch, event.images) for event in run.images if event.kind == "samples"]
+    return trained_picture(picture, run.session)
+
+
+def trained_picture(picture: Picture, session: TrainingSession, network: str | None = None) -> Any:
+    """The data of `picture` (a kind that looks inside a trained model) from `session`'s model of `network`.
+
+    `network` defaults to the project's first; the data per kind is as in `compute_picture`.
+    """
+    kind, params = picture.kind, picture.params
+    model = session.models[network] if network is not None else next(iter(session.models.values()))
     if kind == "filters":
         node = params.get("node") or _first_conv(session)
         return {"node": node, "weights": filters(model, node)}
@@ -203,8 +242,6 @@ def compute_picture(picture: Picture, run: Run | None = None) -> Any:
     if kind == "latent_traversal":
         steps = params.get("steps", 9)
         return {"images": latent_traversal(session.recipe, steps, params.get("span", 2.5)), "columns": steps}
-    if kind == "samples_by_epoch":
-        return [(event.epoch, event.images) for event in run.images if event.kind == "samples"]
     raise ValueError(f"unknown picture kind {kind!r}")
 
 
