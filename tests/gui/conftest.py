@@ -24,6 +24,13 @@ from graph.project import Project
 from graph.project_io import dumps
 
 
+@pytest.fixture(autouse=True)
+def private_data(tmp_path, monkeypatch):
+    """Every window of the GUI tests keeps its settings, autosaves and runs in the test's own folder."""
+    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
+    return tmp_path / "appdata"
+
+
 def small_project() -> Project:
     """image (1x28x28) -> conv (4 channels) -> relu -> flatten -> fc (10) -> logits."""
     net = Network("net")

@@ -18,11 +18,6 @@ READ_TIMEOUT_MS = 30_000
 SPECIES = ("setosa", "versicolor", "virginica", "setosa")
 
 
-@pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-
-
 @pytest.fixture
 def window(qtbot):
     with lenet_window(qtbot) as win:

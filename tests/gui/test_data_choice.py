@@ -20,11 +20,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (propagateS
 READ_TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-
-
 @pytest.fixture
 def window(qtbot):
     with lenet_window(qtbot) as win:

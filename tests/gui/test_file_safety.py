@@ -32,12 +32,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-    return tmp_path / "appdata"
-
-
 @pytest.fixture
 def dialogs(monkeypatch):
     """Every warning the window shows, as (title, text); questions are answered Yes."""

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 Button = QMessageBox.StandardButton
 
 
-@pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-    return tmp_path / "appdata"
-
-
 @pytest.fixture
 def answers(monkeypatch):
     """Scripted answers for message boxes; a box with no answer left fails the test."""

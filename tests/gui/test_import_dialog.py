@@ -21,11 +21,6 @@ Button = QMessageBox.StandardButton
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
-@pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-
-
 @pytest.fixture
 def window(qtbot):
     with lenet_window(qtbot) as win:

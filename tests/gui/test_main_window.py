@@ -22,13 +22,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 
 @pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    """Settings, autosaves and recent files go to a folder of this test only."""
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-    return tmp_path / "appdata"
-
-
-@pytest.fixture(autouse=True)
 def no_unexpected_dialogs(monkeypatch):
     """A message box nobody expected would block the test run: make it fail the test instead."""
 

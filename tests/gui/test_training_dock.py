@@ -25,11 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-
-
-@pytest.fixture(autouse=True)
 def no_unexpected_dialogs(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(f"unexpected message box: {args[1:3]}")

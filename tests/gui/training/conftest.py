@@ -11,11 +11,6 @@ from tests.gui.training.helpers import quick
 
 
 @pytest.fixture(autouse=True)
-def private_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETCANVAS_DATA_DIR", str(tmp_path / "appdata"))
-
-
-@pytest.fixture(autouse=True)
 def no_unexpected_dialogs(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(f"unexpected message box: {args[1:3]}")
