@@ -74,7 +74,12 @@ def test_a_gan_plots_discriminator_and_generator_losses_not_their_sum(window, qt
     d_loss, g_loss = (plot.part_series[name].data()[1] for name in plot.parts)
     assert len(d_loss) == len(g_loss) == 3
     np.testing.assert_allclose(d_loss + g_loss, plot.series.data()[1], rtol=1e-5)
-    qtbot.waitUntil(lambda: plot.part_curves["d_loss"][0].getData()[0] is not None)
+
+    def drawn_points() -> int:
+        ys = plot.part_curves["d_loss"][0].getData()[1]
+        return 0 if ys is None else len(ys)
+
+    qtbot.waitUntil(lambda: drawn_points() == len(d_loss))  # the plot redraws on a timer: every batch, in time
     drawn = [curve.getData()[1] for pair in plot.part_curves.values() for curve in pair]
     assert plot.raw_curve.getData()[0] is None or len(plot.raw_curve.getData()[0]) == 0  # the sum is not drawn
     np.testing.assert_allclose(drawn[0], d_loss)
