@@ -159,12 +159,11 @@ class MainWindow(QMainWindow):
         self.code = CodeWidget(self.document)
         self.training = TrainingWidget(self.document)
         self._dock("palette", "Layers", self.palette_widget, Qt.DockWidgetArea.LeftDockWidgetArea)
-        inspector = self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.lessons = LessonsPanel(self)
-        self.tabifyDockWidget(
-            inspector, self._dock("lessons", "Lessons", self.lessons, Qt.DockWidgetArea.RightDockWidgetArea)
-        )
-        self.docks["lessons"].hide()  # Help > Course… (or View > Lessons) opens it
+        # Hidden until Help > Course… (or View > Lessons) tabs it with the Inspector: a dock tabbed
+        # and hidden before the window first shows leaves Qt's tab bar behind, drawn over the palette.
+        self._dock("lessons", "Lessons", self.lessons, Qt.DockWidgetArea.RightDockWidgetArea).hide()
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         training = self._dock("training", "Training", self.training, bottom)
         for key, title, widget in (
@@ -190,6 +189,7 @@ class MainWindow(QMainWindow):
         self.summary.memory_notes.connect(self._memory_notes)
         self.lessons.status_message.connect(self.show_status)
         self.lessons.pictures_shown.connect(self.open_course)
+        self.docks["lessons"].toggleViewAction().triggered.connect(lambda shown: shown and self.open_course())
         self.training.flow.node_states_changed.connect(self.editor.set_flow_states)
         self.training.flow.problems_changed.connect(self._flow_problems)
         self.lr_finder: LRFinderDialog | None = None
@@ -530,7 +530,9 @@ class MainWindow(QMainWindow):
 
     def open_course(self) -> None:
         """Help > Course…: the Lessons dock, in front and wide enough for its pictures."""
-        dock = self.docks["lessons"]
+        dock, inspector = self.docks["lessons"], self.docks["inspector"]
+        if not dock.isFloating() and dock not in self.tabifiedDockWidgets(inspector) and inspector.isVisible():
+            self.tabifyDockWidget(inspector, dock)
         dock.show()
         dock.raise_()
         if dock.width() < LESSONS_WIDTH and not dock.isFloating():

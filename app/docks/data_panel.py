@@ -9,6 +9,9 @@ the network take that data, and one `app.commands.FitToDataCommand` sets the dat
 set, its target and the fitted parameters together: one Ctrl+Z puts all back.
 What fitting changed goes to the status bar (`message`).
 
+The facts of the project's own data are read the same way when the panel first shows
+and after a project is opened (`look_up`: nothing is changed).
+
 A network that cannot take the data (a CNN given a table) is refused: the data set
 stays as it was, the panel says why and offers the presets that can take the data,
 each a button that asks for that preset fitted to the data (`preset_wanted`).
@@ -19,7 +22,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import PurePath
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app.canvas.style import current_palette
@@ -100,6 +103,19 @@ class DataPanel(QWidget):
     def look_up(self, dataset: str, target: str = "") -> None:
         """Read `dataset` to show its facts (and a CSV's columns) without changing anything."""
         self._start(("look", dataset, target))
+
+    def _look_at_project(self) -> None:
+        """Show the facts of the project's own data, once, if nothing else is being read or shown."""
+        if self.facts is not None or self.reader.busy or self.refusal.isVisible() or not self.isVisible():
+            return
+        training = self.document.project.training
+        dataset = str(training.get("dataset", "") or "")
+        if dataset:
+            self.look_up(dataset, str(training.get("target", "") or ""))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._look_at_project()
 
     def _start(self, tag: tuple[str, str, str]) -> None:
         _purpose, dataset, target = tag
@@ -187,3 +203,4 @@ class DataPanel(QWidget):
         self.facts = None
         self._clear_refusal()
         self._show_line("", "")
+        QTimer.singleShot(0, self._look_at_project)  # after the settings show the new project's values

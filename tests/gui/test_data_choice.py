@@ -33,6 +33,15 @@ def settled(window, qtbot) -> None:
     qtbot.waitUntil(lambda: not window.training.settings.data.reader.busy, timeout=READ_TIMEOUT_MS)
 
 
+def test_the_data_page_shows_the_projects_own_data_without_changing_anything(window, qtbot):
+    facts = window.training.settings.data.facts_label
+    qtbot.waitUntil(lambda: "1,797 samples" in facts.text(), timeout=READ_TIMEOUT_MS)
+    assert "10 classes" in facts.text()
+    window.load_project(build_preset("lstm"))
+    qtbot.waitUntil(lambda: facts.text().startswith("sine: "), timeout=READ_TIMEOUT_MS)
+    assert not window.document.undo_stack.canUndo()  # looking at the data is not an edit
+
+
 def test_wine_fits_the_mlp_and_one_undo_restores_data_and_network(window, qtbot):
     window.load_project(build_preset("mlp"))
     document, settings = window.document, window.training.settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QTabBar
 
 from app.commands import SetParamCommand
 from app.docks.training_dock import RUNS_TAB
@@ -32,6 +32,24 @@ def test_the_course_lists_every_lesson_and_shows_the_one_clicked(window, qtbot):
         "▶  Optimizer paths on a narrow valley",
         "▶  Six optimizers on the digits MLP",
     ]
+
+
+def visible_tab_bars(window) -> list[tuple[str, ...]]:
+    """The tabs of every tab bar of the window's dock areas that is on screen."""
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parent() is window and bar.isVisible()]
+    return sorted(tuple(bar.tabText(i) for i in range(bar.count())) for bar in bars)
+
+
+def test_the_hidden_course_leaves_no_tab_bar_behind(window, qtbot):
+    assert visible_tab_bars(window) == [("Training", "Problems", "Summary", "Code")]
+
+
+def test_view_lessons_opens_the_course_tabbed_with_the_inspector(window, qtbot):
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    next(a for a in view_menu.actions() if a.text() == "Lessons").trigger()
+    qtbot.waitUntil(lambda: window.docks["lessons"].isVisible())
+    assert window.docks["inspector"] in window.tabifiedDockWidgets(window.docks["lessons"])
+    qtbot.waitUntil(lambda: ("Inspector", "Lessons") in visible_tab_bars(window))
 
 
 def test_reset_layout_closes_the_course_again(window, qtbot):
