@@ -200,6 +200,7 @@ class TrainingWidget(QWidget):
         self.project_key = self._key_for(self.document.path)
         self.runs_panel.set_project(self.project_key)
         self.reset_view()
+        self._lay_out_for(str(self._project.training.get("task", "")))
 
     def _path_changed(self, path: Path | None) -> None:
         # The same project saved under a (new) name: its runs go with it. A replaced project
@@ -346,12 +347,17 @@ class TrainingWidget(QWidget):
         if not self._is_live(run):
             return
         self._set_message(f"Training {run.name}…", "")
+        # Showing the panels at the first epoch would re-lay out every plot at once mid-run.
+        self._lay_out_for(task, with_results=True)
+
+    def _lay_out_for(self, task: str, with_results: bool = False) -> None:
+        """Title and fill the plots as `task` reads best (an open project's own task: before any run)."""
         view = TASK_VIEWS.get(task, DEFAULT_VIEW)
         self.batch_plot.show_parts(view.batch_parts)
         self.loss_plot.configure(view.losses.title, view.losses.y_label, view.losses.metrics)
         self.score_plot.configure(view.score.title, view.score.y_label, view.score.metrics)
-        # Showing the panels at the first epoch would re-lay out every plot at once mid-run.
-        self._show_results_panel(view.results_page)
+        if with_results:
+            self._show_results_panel(view.results_page)
 
     def _add_batches(self, run: Run, update: BatchUpdate, prefix: str = "") -> None:
         run.add_batches(update.steps, update.latest)

@@ -84,3 +84,12 @@ def test_a_gan_plots_discriminator_and_generator_losses_not_their_sum(window, qt
     assert plot.raw_curve.getData()[0] is None or len(plot.raw_curve.getData()[0]) == 0  # the sum is not drawn
     np.testing.assert_allclose(drawn[0], d_loss)
     assert set(training.loss_plot.series) == {"d_loss", "g_loss"}
+
+
+@pytest.mark.parametrize(
+    ("preset", "score_title"),
+    [("lstm", "R² (validation)"), ("gan", "Discriminator accuracy"), ("lenet5", "Validation accuracy")],
+)
+def test_an_opened_project_titles_its_plots_by_its_task_before_any_run(window, preset, score_title):
+    window.load_project(build_preset(preset))
+    assert window.training.score_plot.widget.getPlotItem().titleLabel.text.startswith(score_title)
