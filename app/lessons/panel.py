@@ -119,7 +119,9 @@ class LessonsPanel(QWidget):
             f"<p><b>What to watch.</b> {html.escape(self.lesson.watch)}</p>"
         )
         while self.buttons.count():
-            self.buttons.takeAt(0).widget().deleteLater()
+            old = self.buttons.takeAt(0).widget()
+            old.hide()  # gone at once, not when the event loop gets to deleting it
+            old.deleteLater()
         for index, experiment in enumerate(self.lesson.experiments):
             button = QPushButton(f"▶  {experiment.title}")
             button.setObjectName(f"experiment{index}")
