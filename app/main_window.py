@@ -554,6 +554,8 @@ class MainWindow(QMainWindow):
         if self.training.running:
             self.show_status("Stopping training…")
             self.training.shutdown()
+        else:
+            self.training.settings.data.reader.shutdown()  # a data set still being read: its thread ends first
         self.autosave.stop()
         self.save_layout()
         event.accept()

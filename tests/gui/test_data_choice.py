@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
+from app import data_reader
 from app.docks.training_settings import CHOOSE_FOLDER
+from app.main_window import MainWindow
 from graph.presets import build_preset
 from graph.project_io import dumps
 from tests.gui.conftest import choose, click, lenet_window, pick_in_popup, show_settings_page
@@ -136,3 +138,15 @@ def test_a_folder_that_cannot_be_read_changes_nothing_and_says_why(window, qtbot
     assert dumps(window.document.project) == before
     assert "empty" in window.statusBar().currentMessage()
     assert window.training.settings.data.facts_label.property("state") == "error"
+
+
+def test_closing_the_window_while_its_data_is_read_ends_the_reading_thread(qtbot):
+    window = MainWindow(restore_layout=False)
+    window.load_project(build_preset("lenet5"))
+    window.show()  # the Data page shows: the project's data is read on a thread
+    assert window.training.settings.data.reader.busy
+    threads = [thread for thread, _worker in data_reader._threads]
+    window.document.undo_stack.setClean()
+    assert window.close()
+    assert threads and all(thread.isFinished() for thread in threads)  # Qt aborts the app on a running QThread
+    window.deleteLater()
