@@ -25,6 +25,7 @@ from graph.project_io import load_project
 
 DEFAULT_PRESET = "lenet5"
 SETTLE_MS = 600  # time for debounced views (code, plots) to draw before a screenshot
+DATA_WAIT_MS = 30_000  # at most this long for the data's facts before a screenshot
 
 
 def initial_project(
@@ -74,6 +75,11 @@ def take_screenshot(window: MainWindow, path: str | Path) -> bool:
     window.resize(*DEFAULT_SIZE)
     window.show()
     settle(SETTLE_MS // 2)
+    reader = window.training.settings.data.reader
+    for _ in range(DATA_WAIT_MS // SETTLE_MS):  # the Data page's facts, read on a thread, are part of the view
+        if not reader.busy:
+            break
+        settle(SETTLE_MS)
     window.editor.show_start()
     settle(SETTLE_MS // 2)
     return window.grab().save(str(path), "PNG")
