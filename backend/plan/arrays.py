@@ -45,8 +45,10 @@ SCAN_ROWS = 1024  # rows looked at (evenly spaced) to tell 0..255 images from 0.
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 # What reading a damaged archive or array can raise; each means "not readable".
 # tokenize.TokenError: numpy parses a .npy header as Python literals, and a broken header can stop mid-token.
+# NotImplementedError: zipfile's answer to a member whose version or compression method it does not know.
 BROKEN = (
-    OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile, zlib.error, struct.error
+    OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile, zlib.error, struct.error,
+    NotImplementedError,
 )  # fmt: skip
 
 
