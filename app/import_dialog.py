@@ -1,7 +1,8 @@
-"""File > Import Model…: a PyTorch class or an ONNX file becomes a new project.
+"""File > Import Model…: a PyTorch class (or a function that builds one) or an ONNX file becomes a new project.
 
-The dialog lists the ``nn.Module`` classes of a ``.py`` file by reading its syntax
-tree, so the list shows before any of its code runs; it takes the shape of one input
+The dialog lists the ``nn.Module`` classes of a ``.py`` file, and its functions that
+build one (``ResNet18()``), by reading its syntax tree, so the list shows before any of
+its code runs; it takes the shape of one input
 sample and offers to keep the model's weights. It says plainly that importing Python
 code runs that code. Import runs `backend.importers.import_model`; with weights kept,
 the project is saved at once to the chosen file with ``<name>.weights.pt`` beside it,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from backend.importers import ImportResult, ModelImportError, import_model, parse_input_shapes
-from backend.importers.module_loading import describe, let_interrupts_through, module_classes
+from backend.importers.module_loading import describe, importable_models, let_interrupts_through
 from backend.importers.weights import WeightsError, check_weights, save_weights, weights_path_for
 from graph.project import Project
 from graph.project_io import save_project
@@ -42,7 +43,7 @@ MODEL_FILTER = "Models (*.py *.onnx);;PyTorch code (*.py);;ONNX files (*.onnx)"
 PROJECT_FILTER = "NetCanvas projects (*.json)"
 RUNS_CODE = (
     "Importing Python code runs it, as any Python import does: import only code you trust. "
-    "NetCanvas builds the class with no arguments and runs it once on random inputs to see its shapes. "
+    "NetCanvas builds the model with no arguments and runs it once on random inputs to see its shapes. "
     "ONNX files are only read."
 )
 
@@ -57,7 +58,10 @@ def _row(*widgets: QWidget) -> QWidget:
 
 
 class ImportDialog(QDialog):
-    """Choose a model file (and class), import it; `project` and `saved_path` hold the result when accepted."""
+    """Choose a model file (and the class or function that builds the model) and import it.
+
+    When accepted, `project` and `saved_path` hold the result.
+    """
 
     def __init__(self, parent: QWidget | None = None, folder: str | Path = ""):
         super().__init__(parent)
@@ -75,7 +79,7 @@ class ImportDialog(QDialog):
         self.class_list = QListWidget()
         self.class_list.setMinimumHeight(110)
         self.class_list.currentItemChanged.connect(lambda *_: self._suggest_save_path())
-        self.class_hint = QLabel("Choose a file to see its classes.")
+        self.class_hint = QLabel("Choose a file to see the models it holds.")
         self.class_hint.setWordWrap(True)
         self.shape_edit = QLineEdit()
         self.shape_edit.setPlaceholderText("e.g. 3,32,32 (empty: guessed from the first layer)")
@@ -98,7 +102,7 @@ class ImportDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Model file:", _row(self.path_edit, self.browse_button))
-        form.addRow("Class:", self.class_list)
+        form.addRow("Model:", self.class_list)
         form.addRow("", self.class_hint)
         form.addRow("Input shape:", self.shape_edit)
         form.addRow("Weights:", self.weights_check)
@@ -137,26 +141,36 @@ class ImportDialog(QDialog):
 
     def _list_classes(self, path: Path) -> None:
         try:
-            found = module_classes(path)
+            found = importable_models(path)
         except ValueError as error:
             self.class_hint.setText(str(error))
             return
-        chosen = None
-        for cls in found:
-            item = QListWidgetItem(cls.name if not cls.required else f"{cls.name}  (needs {', '.join(cls.required)})")
-            item.setData(Qt.ItemDataRole.UserRole, cls.name)
-            if cls.required:  # built with no arguments: such a class cannot be imported on its own
+        classes: list[QListWidgetItem] = []
+        functions: list[QListWidgetItem] = []
+        for model in found:
+            text = f"{model.name}()  builds {model.builds}" if model.is_function else model.name
+            item = QListWidgetItem(f"{text}  (needs {', '.join(model.required)})" if model.required else text)
+            item.setData(Qt.ItemDataRole.UserRole, model.name)
+            if model.required:  # built with no arguments: such a class or function cannot be imported
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
+                item.setToolTip("NetCanvas builds the model with no arguments: give these defaults in the code")
             else:
-                chosen = item
+                (functions if model.is_function else classes).append(item)
             self.class_list.addItem(item)
-        if chosen is not None:  # the model class usually comes last, after its building blocks
+        # The model class usually comes last, after its building blocks; else the first function that builds one.
+        chosen = classes[-1] if classes else functions[0] if functions else None
+        if chosen is not None:
             self.class_list.setCurrentItem(chosen)
-        count = len(found)
+        class_count = sum(not m.is_function for m in found)
+        function_count = len(found) - class_count
+        parts = [f"{class_count} nn.Module class{'es' if class_count != 1 else ''}"] if class_count else []
+        parts += [f"{function_count} function{'s' if function_count != 1 else ''} that build one"] * bool(
+            function_count
+        )
         self.class_hint.setText(
-            f"{count} nn.Module class{'es' if count != 1 else ''} found by reading the file (nothing run yet)."
-            if count
-            else "No nn.Module class in this file."
+            f"{' and '.join(parts)} found by reading the file (nothing run yet)."
+            if found
+            else "No nn.Module class in this file, nor a function that builds one."
         )
 
     def _weights_toggled(self, on: bool) -> None:
@@ -194,7 +208,7 @@ class ImportDialog(QDialog):
             self._refuse("Choose a PyTorch file (.py) or an ONNX file (.onnx).")
             return
         if path.lower().endswith(".py") and not self.selected_class():
-            self._refuse("Choose the class to import (one that can be built with no arguments).")
+            self._refuse("Choose the model to import: a class or function that needs no arguments.")
             return
         try:
             shape_text = self.shape_edit.text().strip() if self.shape_edit.isEnabled() else ""

@@ -1,12 +1,20 @@
-"""Finding a model's class and building it: ``file.py:Class``, ``package.module:Class`` or ``model.onnx``.
+"""Finding a model and building it: ``file.py:Name``, ``package.module:Name`` or ``model.onnx``.
+
+`Name` is an ``nn.Module`` class, or a function that builds one: model repositories
+rarely build their networks from a class alone (``def ResNet18(): return
+ResNet(BasicBlock, [2, 2, 2, 2])``, torchvision's ``resnet18()``), so such a function is
+as good a source as a class, as long as neither needs arguments.
 
 `parse_source` reads the SOURCE argument. `load_class` imports the file or module (which
-runs its code, as any Python import does) and finds the class. `construct` builds it with
-no arguments while recording the constructor arguments of every module created on the
-way (`Construction`): block parameters and modules kept as they are need them, and a
-module's own attributes do not always say how it was built. `module_classes` lists the
-``nn.Module`` classes of a file by reading its syntax tree, without running anything, so a
-dialog can show them before any code runs.
+runs its code, as any Python import does) and finds the class or function. A file inside
+a package (a folder with ``__init__.py``) is imported as part of its package, so its
+relative imports work; a module named by its dotted name is looked for in the current
+folder too, as ``python -m`` would. `construct` builds the model with no arguments while
+recording the constructor arguments of every module created on the way
+(`Construction`): block parameters and modules kept as they are need them, and a
+module's own attributes do not always say how it was built. `importable_models` lists the
+classes and building functions of a file by reading its syntax tree, without running
+anything, so a dialog can show them before any code runs.
 
 User code can raise anything, ``SystemExit`` included: every call into it is wrapped and
 the failure worded as one line naming the file and line (`ModelImportError`).
@@ -23,7 +31,7 @@ import math
 import sys
 import sysconfig
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,11 +135,20 @@ _PACKAGES = tuple(str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("p
 # -- importing ----------------------------------------------------------------------------------------
 @dataclass
 class LoadedClass:
-    """The class found, and the folder generated code must add to ``sys.path`` to import it again ("" if none)."""
+    """What builds the model (an ``nn.Module`` class or a function), and the folder generated code must
+    add to ``sys.path`` to import the user's classes again ("" if none)."""
 
-    cls: type
+    cls: Callable[[], Any]
     folder: str
     importable: bool
+
+    @property
+    def name(self) -> str:
+        return getattr(self.cls, "__name__", "model")
+
+    @property
+    def is_class(self) -> bool:
+        return isinstance(self.cls, type)
 
 
 @contextmanager
@@ -150,21 +167,32 @@ def on_path(folder: Path | None) -> Iterator[None]:
 
 
 def load_class(source: Source) -> LoadedClass:
-    """Import `source` (running its code) and return its class; `ModelImportError` for anything wrong."""
+    """Import `source` (running its code) and return its model class or building function.
+
+    Raises:
+        ModelImportError: the file or module cannot be imported, or holds no such name, or the name is
+            neither an ``nn.Module`` class nor a function.
+    """
     if source.kind == "file":
         module, folder, importable = _load_file(source.path)
         where = source.path.name
     else:
-        module, folder, importable = _load_module(source.module), "", True
-        where = source.module
+        module, folder = _load_module(source.module)
+        importable, where = True, source.module
     found: Any = module
     for part in source.class_name.split("."):
         found = getattr(found, part, None)
         if found is None:
             known = ", ".join(_module_classes_in(module)) or "none"
-            raise ModelImportError(f"{where}: no class {source.class_name} (nn.Module classes there: {known})")
-    if not isinstance(found, type) or not issubclass(found, nn.Module):
+            raise ModelImportError(
+                f"{where}: no class or function {source.class_name} (nn.Module classes there: {known})"
+            )
+    if isinstance(found, type) and not issubclass(found, nn.Module):
         raise ModelImportError(f"{where}: {source.class_name} is not an nn.Module class")
+    if not isinstance(found, type) and not callable(found):
+        raise ModelImportError(
+            f"{where}: {source.class_name} is neither an nn.Module class nor a function that builds one"
+        )
     return LoadedClass(found, folder, importable)
 
 
@@ -174,6 +202,12 @@ def _load_file(path: Path) -> tuple[Any, str, bool]:
     if not path.is_file():
         raise ModelImportError(f"{path}: is not a file")
     path = path.resolve()
+    package = _package_of(path)
+    if package is not None:
+        root, dotted = package
+        with on_path(root):
+            module, _ = _load_module(dotted, path.name)
+        return module, str(root), True
     stem = path.stem
     existing = sys.modules.get(stem)
     # Imported under its own name, as `import stem` would, so kept modules can be imported again by that
@@ -196,17 +230,56 @@ def _load_file(path: Path) -> tuple[Any, str, bool]:
     return module, str(path.parent), importable
 
 
-def _load_module(name: str) -> Any:
+def _package_of(path: Path) -> tuple[Path, str] | None:
+    """For a file inside a package (folders with ``__init__.py``): the folder above the top package and
+    the file's dotted name, so it is imported as ``models.resnet`` and its relative imports work.
+
+    None for a file outside any package, or when the top package's name is taken by a module already
+    imported from elsewhere (NetCanvas's own ``app``, a second ``models``): the file is then imported
+    on its own, as before.
+    """
+    parts = [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    if len(parts) == 1 or not all(part.isidentifier() for part in parts):
+        return None
+    existing = sys.modules.get(parts[0])
+    if existing is not None:
+        locations = [Path(p).resolve() for p in getattr(existing, "__path__", [])]
+        if (folder / parts[0]).resolve() not in locations:
+            return None
+    return folder, ".".join(parts)
+
+
+def _load_module(name: str, shown: str = "") -> tuple[Any, str]:
+    """Import the dotted module `name`, looking in the current folder too; returns it and the folder generated
+    code must put on ``sys.path`` to import it again ("" when it is installed)."""
+    shown = shown or name
     try:
-        return importlib.import_module(name)
+        with on_path(Path.cwd()):
+            module = importlib.import_module(name)
     except ModuleNotFoundError as error:
         if error.name and name.startswith(error.name):
             raise ModelImportError(f"{name}: no such module (is it installed, or on PYTHONPATH?)") from None
-        raise ModelImportError(f"{name}: importing it failed: {describe(error)}") from None
+        where = user_location(error) or shown
+        raise ModelImportError(f"{where}: importing {name} failed: {describe(error)}") from None
     except BaseException as error:
         let_interrupts_through(error)
-        where = user_location(error) or name
+        where = user_location(error) or shown
         raise ModelImportError(f"{where}: importing {name} failed: {describe(error)}") from None
+    return module, _folder_above(module, name)
+
+
+def _folder_above(module: Any, name: str) -> str:
+    """The folder holding `module`'s top package ("" when it is installed or part of Python or PyTorch)."""
+    file = getattr(module, "__file__", None)
+    if not file or not is_user_file(file) or str(Path(file).resolve()).startswith(_PACKAGES):
+        return ""
+    path = Path(file).resolve()
+    depth = name.count(".") + (1 if path.name == "__init__.py" else 0)
+    return str(path.parents[depth])
 
 
 def _module_classes_in(module: Any) -> list[str]:
@@ -358,13 +431,17 @@ def required_arguments(cls: type) -> list[str]:
 
 
 def construct(loaded: LoadedClass) -> tuple[nn.Module, Construction]:
-    """Build the class with no arguments, recording every module's constructor call."""
-    cls = loaded.cls
-    missing = required_arguments(cls)
+    """Build the model with no arguments, recording every module's constructor call."""
+    name = loaded.name
+    missing = required_arguments(loaded.cls)
     if missing:
+        hint = "give them defaults, or import a function that builds the model"
+        if loaded.is_class:
+            builders = _functions_building(loaded.cls)
+            if builders:
+                hint = f"import a function that builds it instead: {', '.join(builders[:6])}"
         raise ModelImportError(
-            f"{cls.__name__}() needs arguments ({', '.join(missing)}); NetCanvas builds the class with none: "
-            "give them defaults, or import a class that builds the model"
+            f"{name}() needs arguments ({', '.join(missing)}); NetCanvas builds it with none: {hint}"
         )
     construction = Construction()
     # A profiler already running (a C-level one cannot be put back) wins: arguments then come from attributes.
@@ -373,15 +450,31 @@ def construct(loaded: LoadedClass) -> tuple[nn.Module, Construction]:
         sys.setprofile(construction.profile)
     try:
         with on_path(Path(loaded.folder) if loaded.folder else None):
-            model = cls()
+            model = loaded.cls()
     except BaseException as error:
         let_interrupts_through(error)
         where = user_location(error)
-        raise ModelImportError(f"{where + ': ' if where else ''}{cls.__name__}() failed: {describe(error)}") from None
+        raise ModelImportError(f"{where + ': ' if where else ''}{name}() failed: {describe(error)}") from None
     finally:
         if recording:
             sys.setprofile(None)
+    if not isinstance(model, nn.Module):
+        raise ModelImportError(
+            f"{name}() returned {type(model).__name__}, not an nn.Module: import what builds the model"
+        )
     return model, construction
+
+
+def _functions_building(cls: type) -> list[str]:
+    """Functions of `cls`'s file that build it with no arguments (``ResNet18`` for ``ResNet``)."""
+    file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    if not file:
+        return []
+    try:
+        found = importable_models(file)
+    except ValueError:
+        return []
+    return [model.name for model in found if model.builds == cls.__name__ and not model.required]
 
 
 def rebuild(module: nn.Module, call: Call, folder: str) -> nn.Module:
@@ -400,33 +493,39 @@ def rebuild(module: nn.Module, call: Call, folder: str) -> nn.Module:
     return copy
 
 
-# -- listing classes without running anything -------------------------------------------------------------
+# -- listing models without running anything ----------------------------------------------------------------
 @dataclass(frozen=True)
-class FoundClass:
-    """An ``nn.Module`` class found in a file's source: its name and the arguments it cannot do without."""
+class FoundModel:
+    """An ``nn.Module`` class, or a function that builds one, found in a file's source.
+
+    Attributes:
+        name: the class or function.
+        required: the arguments it cannot do without (a model is built with none).
+        line: where it is defined.
+        builds: for a function, the class it builds (as far as its source says); "" for a class.
+    """
 
     name: str
     required: tuple[str, ...]
     line: int
+    builds: str = ""
+
+    @property
+    def is_function(self) -> bool:
+        return bool(self.builds)
 
 
-def module_classes(path: str | Path) -> list[FoundClass]:
-    """The ``nn.Module`` classes defined at the top of a Python file, read from its syntax tree only.
+def importable_models(path: str | Path) -> list[FoundModel]:
+    """The ``nn.Module`` classes defined at the top of a Python file, then the functions there that build one,
+    read from its syntax tree only.
+
+    A function builds a module class when it returns a call of one (directly, through a name it assigned,
+    or through another such function of the file), or says so in its return annotation.
 
     Raises:
         ValueError: the file cannot be read or is not valid Python (the message names the line).
     """
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            raise ValueError(f"{path.name}: too large to be a model's source")
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except OSError as error:
-        raise ValueError(f"{path}: cannot read ({error.strerror or error})") from None
-    except SyntaxError as error:
-        raise ValueError(f"{path.name}:{error.lineno}: not valid Python ({error.msg})") from None
-    except (ValueError, RecursionError, MemoryError) as error:
-        raise ValueError(f"{path.name}: cannot be read as Python ({error})") from None
+    tree = _syntax_tree(Path(path))
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     modules: dict[str, ast.ClassDef] = {}
     changed = True
@@ -436,15 +535,77 @@ def module_classes(path: str | Path) -> list[FoundClass]:
             if name not in modules and any(_base_name(b) in MODULE_BASES | set(modules) for b in node.bases):
                 modules[name] = node
                 changed = True
-    return [FoundClass(name, _required(node, classes), node.lineno) for name, node in modules.items()]
+    found = [FoundModel(name, _required(node, classes), node.lineno) for name, node in modules.items()]
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    builds: dict[str, str] = {}
+    changed = True
+    while changed:  # a function builds what the class or function it returns builds
+        changed = False
+        for name, node in functions.items():
+            if name not in builds:
+                built = _what_it_builds(node, set(modules) | MODULE_BASES, builds)
+                if built:
+                    builds[name] = built
+                    changed = True
+    for name, node in functions.items():
+        if name in builds and not name.startswith("_"):
+            found.append(FoundModel(name, _required_of(node.args), node.lineno, builds[name]))
+    return found
 
 
-def _base_name(node: ast.expr) -> str:
+def _syntax_tree(path: Path) -> ast.Module:
+    try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise ValueError(f"{path.name}: too large to be a model's source")
+        return ast.parse(path.read_bytes(), filename=str(path))
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read ({error.strerror or error})") from None
+    except SyntaxError as error:
+        raise ValueError(f"{path.name}:{error.lineno}: not valid Python ({error.msg})") from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise ValueError(f"{path.name}: cannot be read as Python ({error})") from None
+
+
+def _base_name(node: ast.expr | None) -> str:
     if isinstance(node, ast.Attribute):
         return node.attr
     if isinstance(node, ast.Name):
         return node.id
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a string annotation: -> "ResNet"
+        return node.value.rpartition(".")[2]
     return ""
+
+
+def _what_it_builds(function: ast.FunctionDef, classes: set[str], functions: dict[str, str]) -> str:
+    annotated = _base_name(function.returns)
+    if annotated in classes:
+        return annotated
+    assigned: dict[str, str] = {}
+    for node in _own_statements(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned[target.id] = _base_name(node.value.func)
+        if isinstance(node, ast.Return) and node.value is not None:
+            called = _base_name(node.value.func) if isinstance(node.value, ast.Call) else ""
+            if isinstance(node.value, ast.Name):
+                called = assigned.get(node.value.id, "")
+            if called in classes:
+                return called
+            if called in functions:
+                return functions[called]
+    return ""
+
+
+def _own_statements(function: ast.FunctionDef) -> Iterator[ast.AST]:
+    """The statements of `function`, nested functions and classes left out."""
+    stack = list(function.body)
+    while stack:
+        node = stack.pop(0)
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt) and not isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+                stack.append(child)
 
 
 def _required(node: ast.ClassDef, classes: dict[str, ast.ClassDef], depth: int = 0) -> tuple[str, ...]:
@@ -452,7 +613,11 @@ def _required(node: ast.ClassDef, classes: dict[str, ast.ClassDef], depth: int =
     if init is None:
         local = [classes[b] for b in map(_base_name, node.bases) if b in classes]
         return _required(local[0], classes, depth + 1) if local and depth < 32 else ()
-    positional = [*init.args.posonlyargs, *init.args.args][1:]
-    without = positional[: len(positional) - len(init.args.defaults)]
-    keyword_only = [a for a, d in zip(init.args.kwonlyargs, init.args.kw_defaults, strict=True) if d is None]
+    return _required_of(init.args, skip=1)  # not `self`
+
+
+def _required_of(arguments: ast.arguments, skip: int = 0) -> tuple[str, ...]:
+    positional = [*arguments.posonlyargs, *arguments.args][skip:]
+    without = positional[: len(positional) - len(arguments.defaults)]
+    keyword_only = [a for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is None]
     return tuple(a.arg for a in [*without, *keyword_only])

@@ -144,7 +144,7 @@ def import_pytorch(
     inputs, notes = example_inputs(model, shapes)
     shown = format_input_shapes([tuple(t.shape[1:]) for t in inputs])
     context = ImportContext(construction, loaded.folder, loaded.importable)
-    class_name = loaded.cls.__name__
+    class_name = loaded.name
     try:
         with on_path(Path(loaded.folder) if loaded.folder else None):
             root = convert_root(context, model, network_name(class_name), inputs)

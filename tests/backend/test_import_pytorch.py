@@ -20,7 +20,7 @@ from backend.codegen import generate
 from backend.compiler import build_model
 from backend.importers import ModelImportError, import_model, parse_input_shapes, parse_source
 from backend.importers.common import count_types
-from backend.importers.module_loading import module_classes
+from backend.importers.module_loading import importable_models
 from backend.importers.weights import check_weights, save_weights
 from backend.training.engine import TrainingSession
 from graph.validation import validate_project
@@ -214,9 +214,10 @@ def test_package_module_class_source(monkeypatch):
     ("source", "shape", "message"),
     [
         ("nowhere.py:Net", None, "nowhere.py: no such file"),
-        (f"{ZOO}:Nope", None, "zoo.py: no class Nope (nn.Module classes there: Block, Branchy, "),
-        (f"{ZOO}:not_a_module", None, "zoo.py: not_a_module is not an nn.Module class"),
-        (f"{ZOO}:NeedsArgs", None, "NeedsArgs() needs arguments (width); NetCanvas builds the class with none"),
+        (f"{ZOO}:Nope", None, "zoo.py: no class or function Nope (nn.Module classes there: Block, Branchy, "),
+        (f"{ZOO}:not_a_module", None, "not_a_module() returned int, not an nn.Module"),
+        (f"{ZOO}:nn", None, "zoo.py: nn is neither an nn.Module class nor a function that builds one"),
+        (f"{ZOO}:NeedsArgs", None, "NeedsArgs() needs arguments (width); NetCanvas builds it with none"),
         (f"{ZOO}:ExitsOnBuild", None, "ExitsOnBuild() failed: it called exit(3)"),
         (f"{ZOO}:Functional", "4,16,16", "running it failed: RuntimeError"),
         ("no_such_package.models:Net", None, "no_such_package.models: no such module"),
@@ -268,8 +269,66 @@ def test_classes_are_listed_from_the_source_without_running_it(tmp_path):
         "class Plain:\n    pass\n"
         "class Seq(nn.Sequential):\n    pass\n"
     )
-    found = {c.name: c.required for c in module_classes(path)}
+    found = {c.name: c.required for c in importable_models(path)}
     assert found == {"Base": (), "Child": ("width",), "Seq": ()}
     path.write_text("class (:\n")
     with pytest.raises(ValueError, match="listed.py:1: not valid Python"):
-        module_classes(path)
+        importable_models(path)
+
+
+# -- model repositories: functions that build models, packages with relative imports -----------------------
+REPO = SAMPLES / "repo"
+RESNETLIKE = REPO / "models" / "resnetlike.py"
+
+
+def test_a_function_that_builds_the_model_is_a_source():
+    result = import_model(f"{RESNETLIKE}:Small", [(3, 16, 16)])
+    project = result.project
+    report = validate_project(project)[project.main.name]
+    assert report.ok
+    assert project.main.name == "small"
+    built = sys.modules["models.resnetlike"].Small()
+    assert report.total_params == sum(p.numel() for p in built.parameters())
+    assert count_types(project).get("Block") == 2  # the relatively imported Basic, used twice
+
+
+def test_the_files_package_is_imported_so_relative_imports_work_and_kept_modules_come_back():
+    result = import_model(f"{RESNETLIKE}:Deeper", [(3, 16, 16)])
+    gate = next(n for n in result.project.main.nodes.values() if n.type == "Module")
+    assert gate.params["module"] == "models.blocks:Gate"
+    assert gate.params["path"] == str(REPO.resolve())
+    model = build_model(result.project)
+    assert model(torch.randn(2, 3, 16, 16)).shape == (2, 5)
+
+
+def test_a_dotted_module_is_found_in_the_current_folder(monkeypatch):
+    monkeypatch.chdir(REPO)
+    result = import_model("models.resnetlike:deeper_alias", [(3, 16, 16)])
+    assert validate_project(result.project)[result.project.main.name].ok
+
+
+def test_a_class_that_needs_arguments_points_to_the_functions_that_build_it():
+    with pytest.raises(ModelImportError) as caught:
+        import_model(f"{RESNETLIKE}:Net", [(3, 16, 16)])
+    assert str(caught.value) == (
+        "Net() needs arguments (block, depth); NetCanvas builds it with none: "
+        "import a function that builds it instead: Small, Deeper, deeper_alias"
+    )
+
+
+def test_a_function_that_builds_nothing_or_needs_arguments_is_refused_in_one_line():
+    with pytest.raises(ModelImportError, match=r"^test\(\) returned NoneType, not an nn.Module"):
+        import_model(f"{RESNETLIKE}:test", [(3, 16, 16)])
+    with pytest.raises(ModelImportError, match=r"^Wide\(\) needs arguments \(width\)"):
+        import_model(f"{RESNETLIKE}:Wide", [(3, 16, 16)])
+
+
+def test_listing_a_file_finds_its_classes_and_the_functions_that_build_them():
+    found = {m.name: (m.required, m.builds) for m in importable_models(RESNETLIKE)}
+    assert found == {
+        "Net": (("block", "depth"), ""),
+        "Small": ((), "Net"),
+        "Deeper": ((), "Net"),
+        "deeper_alias": ((), "Net"),
+        "Wide": (("width",), "Net"),
+    }

@@ -162,3 +162,35 @@ def test_unsaved_changes_are_asked_about_first(window, monkeypatch):
     monkeypatch.setattr(ImportDialog, "exec", lambda self: pytest.fail("the dialog opened without asking"))
     assert window.import_model() is False
     assert asked and "Save the changes" in asked[0]
+
+
+def test_functions_that_build_a_model_are_listed_and_imported(window, tmp_path, qtbot):
+    """A model repository's file: its class needs arguments, its functions build the models."""
+    repo = Path(__file__).parents[1] / "backend" / "import_samples" / "repo" / "models" / "resnetlike.py"
+    seen: dict = {}
+
+    def fill(dialog: ImportDialog) -> None:
+        type_into(dialog.path_edit, str(repo))
+        seen["items"] = [dialog.class_list.item(i).text() for i in range(dialog.class_list.count())]
+        seen["hint"] = dialog.class_hint.text()
+        seen["first"] = dialog.selected_class()
+        pick_class(dialog, "Deeper")
+        type_into(dialog.shape_edit, "3,16,16")
+        QTest.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+
+    when_dialog_opens(fill)
+    window.actions_by_name["import_model"].trigger()
+    assert seen["items"] == [
+        "Net  (needs block, depth)",
+        "Small()  builds Net",
+        "Deeper()  builds Net",
+        "deeper_alias()  builds Net",
+        "Wide()  builds Net  (needs width)",
+    ]
+    assert (
+        seen["hint"] == "1 nn.Module class and 4 functions that build one found by reading the file (nothing run yet)."
+    )
+    assert seen["first"] == "Small"
+    project = window.document.project
+    assert project.name == "Deeper" and project.main.name == "deeper"
+    assert "Imported Deeper." in window.statusBar().currentMessage()
