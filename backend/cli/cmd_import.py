@@ -1,7 +1,8 @@
 """``netcanvas import SOURCE -o PROJECT [--input-shape D[,D...]] [--weights [STATE_DICT]]``.
 
-SOURCE is ``FILE.py:ClassName``, ``package.module:ClassName`` (built with no
-arguments) or ``MODEL.onnx``. Importing Python code runs it; importing ONNX runs
+SOURCE is ``FILE.py:Name``, ``package.module:Name`` or ``MODEL.onnx``, where Name is
+an ``nn.Module`` class or a function that builds the model (``ResNet18``), called with
+no arguments. Importing Python code runs it; importing ONNX runs
 nothing. With ``--weights`` the model's weights (or STATE_DICT loaded into it first)
 are written beside the project as ``PROJECT.weights.pt`` and training starts from them.
 A SOURCE or shape that cannot be read is a usage error (exit 2); a model that cannot
@@ -16,9 +17,9 @@ from pathlib import Path
 from backend.cli import CommandError, UsageError
 
 DESCRIPTION = (
-    "Make an editable project from a PyTorch model (FILE.py:ClassName or package.module:ClassName, built with "
-    "no arguments) or an ONNX file. Importing Python code RUNS that code, as any Python import does; "
-    "importing ONNX runs nothing."
+    "Make an editable project from a PyTorch model (FILE.py:Name or package.module:Name, where Name is an "
+    "nn.Module class or a function that builds the model, called with no arguments) or an ONNX file. "
+    "Importing Python code RUNS that code, as any Python import does; importing ONNX runs nothing."
 )
 
 
@@ -27,7 +28,7 @@ def add_parser(subparsers) -> None:
         "import", help="make a project from PyTorch code or an ONNX file (importing Python code runs it)",
         description=DESCRIPTION,
     )  # fmt: skip
-    parser.add_argument("source", metavar="SOURCE", help="FILE.py:ClassName, package.module:ClassName or MODEL.onnx")
+    parser.add_argument("source", metavar="SOURCE", help="FILE.py:Name, package.module:Name or MODEL.onnx")
     parser.add_argument("-o", "--output", required=True, metavar="PROJECT", help="project file to write")
     parser.add_argument(
         "--input-shape",

@@ -121,6 +121,13 @@ def shape_tree(value: Any) -> Any:
     return None
 
 
+def _is_number(value: Any) -> bool:
+    """An int, float or bool, or a tuple of ints (a ``torch.Size``): what reading a tensor's size gives."""
+    if isinstance(value, (bool, int, float)):
+        return True
+    return isinstance(value, tuple) and all(isinstance(v, int) for v in value)
+
+
 def _is_shape(tree: Any) -> bool:
     return isinstance(tree, tuple) and all(isinstance(s, int) for s in tree)
 
@@ -129,12 +136,18 @@ def _is_shape(tree: Any) -> bool:
 class _Tracer(fx.Tracer):
     """Every sub-module but a container is a leaf: it is converted on its own, level by level.
 
+    Sub-modules in `through` are traced through as containers are: their layers are drawn
+    in this level (one the user's code calls with a list of tensors cannot be a block).
     Each node notes the line of the user's code that made it. (torch.fx's own
     ``record_stack_traces`` symbolizes whole stacks and costs seconds on first use.)
     """
 
+    def __init__(self, through: frozenset[int] = frozenset()):
+        super().__init__()
+        self.through = through
+
     def is_leaf_module(self, m: nn.Module, _qualified_name: str) -> bool:
-        return type(m) not in CONTAINERS
+        return type(m) not in CONTAINERS and id(m) not in self.through
 
     def create_node(self, *args: Any, **kwargs: Any) -> fx.Node:
         node = super().create_node(*args, **kwargs)
@@ -146,12 +159,13 @@ class _Tracer(fx.Tracer):
         return node
 
 
-def trace(module: nn.Module) -> fx.Graph:
-    """The module's forward as a graph, traced with its training flag on (only its own)."""
+def trace(module: nn.Module, through: frozenset[int] = frozenset()) -> fx.Graph:
+    """The module's forward as a graph, traced with its training flag on (only its own); sub-modules whose
+    ids are in `through` are traced through."""
     training = module.training
     module.training = True
     try:
-        return _Tracer().trace(module)
+        return _Tracer(through).trace(module)
     except BaseException as error:
         let_interrupts_through(error)
         name = type(module).__name__
@@ -174,13 +188,14 @@ class _Run(fx.Interpreter):
         self.dtypes: dict[fx.Node, torch.dtype] = {}
         self.children: dict[fx.Node, Child] = {}
         self.layers: dict[fx.Node, tuple[str, dict]] = {}
+        self.numbers: dict[fx.Node, Any] = {}  # sizes read from tensors while running: x.size(2), x.shape
         self.current: fx.Node | None = None
 
     def run_node(self, n: fx.Node) -> Any:
         self.current = n
         try:
             result = super().run_node(n)
-        except ConversionFailure:
+        except (ConversionFailure, _TraceThrough):
             raise
         except BaseException as error:
             let_interrupts_through(error)
@@ -188,6 +203,8 @@ class _Run(fx.Interpreter):
         self.shapes[n] = shape_tree(result)
         if isinstance(result, torch.Tensor):
             self.dtypes[n] = result.dtype
+        elif _is_number(result):
+            self.numbers[n] = result
         return result
 
     def call_module(self, target: str, args: tuple, kwargs: dict) -> Any:
@@ -205,19 +222,52 @@ class _Run(fx.Interpreter):
         return child.output
 
 
+class _TraceThrough(Exception):
+    """A user sub-module that can be neither a block nor kept whole: its level traces through it instead."""
+
+    def __init__(self, module: nn.Module, failure: ConversionFailure):
+        super().__init__(failure.message)
+        self.module = module
+        self.failure = failure
+
+
 class _Level:
     """One module's forward turned into a `Body`."""
 
     def __init__(self, context: ImportContext, module: nn.Module, name: str):
         self.context = context
         self.module = module
-        self.body = Body(name)
-        self.values: dict[fx.Node, Any] = {}
-        self.called: set[int] = set()
+        self.name = name
+        self.through: frozenset[int] = frozenset()
 
     def convert(self, args: tuple) -> tuple[list[str], list[str], Any]:
-        """Trace, run on `args` and build the body; returns input port names, output port names, the output."""
-        graph = trace(self.module)
+        """Trace, run on `args` and build the body; returns input port names, output port names, the output.
+
+        A sub-module that can be neither a block nor kept whole is traced through, and the level done again.
+        """
+        kept = len(self.context.kept)
+        first: ConversionFailure | None = None  # why the first sub-module traced through could not be a block
+        while True:
+            self.body = Body(self.name)
+            self.values: dict[fx.Node, Any] = {}
+            self.called: set[int] = set()
+            del self.context.kept[kept:]
+            try:
+                return self._convert_once(args)
+            except _TraceThrough as through:
+                if id(through.module) in self.through:  # traced through already and still failing
+                    raise through.failure from None
+                first = first or through.failure
+                self.through |= {id(through.module)}
+            except RunFailure:
+                raise
+            except ConversionFailure:
+                if first is not None:  # tracing through did not help: the first reason says most
+                    raise first from None
+                raise
+
+    def _convert_once(self, args: tuple) -> tuple[list[str], list[str], Any]:
+        graph = trace(self.module, self.through)
         run = _Run(self.module, graph, self)
         with torch.no_grad():
             output = run.run(*args)
@@ -233,7 +283,8 @@ class _Level:
         """A Block node for a sub-module of the user's classes, or a Module node when it cannot be drawn."""
         name = type(module).__name__
         if kwargs or not all(isinstance(a, torch.Tensor) for a in args):
-            raise ConversionFailure(f"self.{target} ({name}) is called with values other than tensors, in order")
+            message = f"self.{target} ({name}) is called with values other than tensors, in order"
+            raise _TraceThrough(module, ConversionFailure(message, node_location(node)))
         level = _Level(self.context, module, name)
         try:
             ports, outputs, output = level.convert(args)
@@ -244,7 +295,8 @@ class _Level:
                 return self.kept(module, target, args, node)
             except Unmappable as reason:
                 message = f"self.{target} ({name}): {failure.message}; it cannot be kept whole either: {reason}"
-                raise ConversionFailure(message, failure.location or node_location(node)) from None
+                failure = ConversionFailure(message, failure.location or node_location(node))
+                raise _TraceThrough(module, failure) from None
         call = self.context.construction.call(module)
         arguments = {k: v for k, v in call.bound.items() if is_literal(v)}
         cls = type(module)
@@ -467,7 +519,16 @@ class _Level:
             raise Unmappable("starts a recurrent layer from a state NetCanvas cannot draw (use h0 = s.unsqueeze(0))")
         return self._port(value.args[0], n)
 
+    def _fold_numbers(self, n: fx.Node) -> None:
+        """Sizes read from tensors (``F.avg_pool2d(x, x.size(2))``) become the numbers they were for these inputs,
+        as a drawing's layers hold numbers; tensors stay as they are."""
+        numbers = self.run.numbers
+        if any(isinstance(a, fx.Node) and a in numbers for a in [*n.args[1:], *n.kwargs.values()]):
+            n.args = (n.args[0], *fx.node.map_arg(n.args[1:], lambda a: numbers.get(a, a)))
+            n.kwargs = fx.node.map_arg(n.kwargs, lambda a: numbers.get(a, a))
+
     def _call(self, n: fx.Node) -> None:
+        self._fold_numbers(n)
         source = n.args[0] if n.args else None
         kind = self.values.get(source) if isinstance(source, fx.Node) else None
         if n.target is operator.getitem and isinstance(kind, (Recurrent, Several)):

@@ -4,6 +4,11 @@ They have one variadic input port ``x`` (2..N edges, in edge order) and no modul
 ``forward`` gets a plain expression (``add1 = conv3 + shortcut``,
 ``cat1 = torch.cat((a, b), dim=1)``), as a person would write it. Unknown sizes
 (``None``) match anything.
+
+Add wants equal shapes: a residual sum of two different shapes is nearly always a
+wiring mistake. Multiply also broadcasts a size of 1 against any size, axis by axis
+(same rank per sample, so the batch axes stay aligned): a per-channel gate of shape
+(C, 1, 1) scales every position of a (C, H, W) map, as squeeze-and-excitation does.
 """
 
 from __future__ import annotations
@@ -40,6 +45,32 @@ def _same_shape(inputs: dict, p: dict) -> Shape:
     return tuple(result)
 
 
+def _broadcast_axis(a: int | None, b: int | None) -> int | None | bool:
+    """The size of an axis where `a` and `b` meet in a product (1 stretches); False when they cannot."""
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if a is None or b is None:
+        return b if a is None and b is not None else a if b is None and a is not None else None
+    return a if a == b else False
+
+
+def _broadcast_shape(inputs: dict, p: dict) -> Shape:
+    shapes = inputs["x"]
+    result = list(shapes[0])
+    for shape in shapes[1:]:
+        sizes = [_broadcast_axis(a, b) for a, b in zip(result, shape, strict=False)]
+        if len(shape) != len(result) or any(s is False for s in sizes):
+            raise ShapeError(
+                "needs inputs of the same shape, or with size 1 where they differ (it is stretched), "
+                f"but they are {_listing(shapes)}",
+                "x",
+            )
+        result = sizes
+    return tuple(result)
+
+
 def _operator_forward(operator: str):
     def forward(ctx: ForwardContext) -> list[str]:
         return [f"{ctx.out} = " + f" {operator} ".join(ctx.inputs["x"])]
@@ -47,10 +78,12 @@ def _operator_forward(operator: str):
     return forward
 
 
-for _name, _operator, _doc in (
+for _name, _operator, _infer, _port, _doc in (
     (
         "Add",
         "+",
+        _same_shape,
+        "two or more tensors of the same shape",
         "Adds two or more tensors of the same shape, value by value. This is the skip connection of a residual "
         "network: the block's output plus its input, so the block only has to learn a correction and gradients "
         "flow straight through deep stacks.",
@@ -58,8 +91,11 @@ for _name, _operator, _doc in (
     (
         "Multiply",
         "*",
-        "Multiplies two or more tensors of the same shape, value by value. One branch can act as a gate that "
-        "scales the other, as in attention-like and squeeze-and-excitation designs.",
+        _broadcast_shape,
+        "two or more tensors of the same shape, or with size 1 where they differ",
+        "Multiplies two or more tensors value by value. One branch can act as a gate that scales the other: "
+        "where one input has size 1 on an axis it is stretched along it, so a per-channel weight of shape "
+        "(C, 1, 1) scales a whole (C, H, W) feature map, as in squeeze-and-excitation blocks.",
     ),
 ):
     register(
@@ -67,8 +103,8 @@ for _name, _operator, _doc in (
             type=_name,
             category="Merge",
             doc=_doc,
-            inputs=(Port("x", "two or more tensors of the same shape", min_count=2, max_count=None),),
-            infer=_same_shape,
+            inputs=(Port("x", _port, min_count=2, max_count=None),),
+            infer=_infer,
             build=None,
             forward=_operator_forward(_operator),
             icon="merge",

@@ -128,7 +128,7 @@ def test_bad_arguments_are_one_line_and_status_2(tmp_path, capsys, tiny, args, m
     ("source", "extra", "message"),
     [
         ("{tmp}/missing.py:Net", [], "missing.py: no such file"),
-        ("{tiny}:Nope", [], "tiny.py: no class Nope (nn.Module classes there: Tiny, Weird)"),
+        ("{tiny}:Nope", [], "tiny.py: no class or function Nope (nn.Module classes there: Tiny, Weird)"),
         (f"{ZOO}:NeedsArgs", [], "NeedsArgs() needs arguments (width)"),
         ("{tiny}:Tiny", ["--input-shape", "65"], "mat1 and mat2 shapes cannot be multiplied"),
         ("{tiny}:Weird", [], "Weird() failed: Odd: not even an Exception"),

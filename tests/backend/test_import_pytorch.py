@@ -71,6 +71,27 @@ def test_functional_calls_become_layers_and_compute_the_same(tmp_path):
     assert report.ok and report.total_params == sum(p.numel() for p in model.parameters())
 
 
+def test_squeeze_and_excitation_is_drawn_not_kept(tmp_path):
+    result, generated, model = imported(tmp_path, "SqueezeExcite", "3,8,8")
+    network = result.project.main
+    assert not result.kept
+    (pool,) = [n for n in network.nodes.values() if n.type == "AvgPool2d"]
+    assert pool.params["kernel_size"] in (8, (8, 8))  # out.size(2), as it was for an 8x8 input
+    (gate,) = [n for n in network.nodes.values() if n.type == "Multiply"]
+    report = validate_project(result.project)[network.name]
+    assert report.ok and report.nodes[gate.id].outputs["out"] == (8, 8, 8)
+    assert same_outputs(model, generated, torch.randn(3, 3, 8, 8)) < 1e-5
+
+
+def test_a_module_called_with_a_list_is_drawn_inside_its_caller(tmp_path):
+    result, generated, model = imported(tmp_path, "Aggregating", "3,8,8")
+    assert not result.kept and not result.project.blocks
+    types = types_of(result)
+    assert types["Conv2d"] == 3 and types["Concat"] == 1
+    assert validate_project(result.project)[result.project.main.name].ok
+    assert same_outputs(model, generated, torch.randn(2, 3, 8, 8)) < 1e-5
+
+
 def test_two_branches_joined_by_cat(tmp_path):
     result, generated, model = imported(tmp_path, "TwoBranch", "3,8,8")
     network = result.project.main
@@ -214,7 +235,7 @@ def test_package_module_class_source(monkeypatch):
     ("source", "shape", "message"),
     [
         ("nowhere.py:Net", None, "nowhere.py: no such file"),
-        (f"{ZOO}:Nope", None, "zoo.py: no class or function Nope (nn.Module classes there: Block, Branchy, "),
+        (f"{ZOO}:Nope", None, "zoo.py: no class or function Nope (nn.Module classes there: Aggregating, Block, "),
         (f"{ZOO}:not_a_module", None, "not_a_module() returned int, not an nn.Module"),
         (f"{ZOO}:nn", None, "zoo.py: nn is neither an nn.Module class nor a function that builds one"),
         (f"{ZOO}:NeedsArgs", None, "NeedsArgs() needs arguments (width); NetCanvas builds it with none"),

@@ -205,6 +205,15 @@ def same_shapes(draw):
 
 
 @st.composite
+def broadcast_shapes(draw):
+    """Shapes of one rank where, axis by axis, each input has the common size or 1."""
+    shape = draw(shapes(1, 3))
+    count = draw(st.integers(2, 3))
+    inputs = [tuple(size if draw(st.booleans()) else 1 for size in shape) for _ in range(count)]
+    return {}, {"x": inputs}
+
+
+@st.composite
 def concat(draw):
     shape = list(draw(shapes(1, 3)))
     dim = draw(st.integers(1, len(shape)) | st.integers(-len(shape), -1))
@@ -302,7 +311,7 @@ VALID = {
     "LocalResponseNorm": local_response_norm(),
     "Dropout": dropout(),
     "Add": same_shapes(),
-    "Multiply": same_shapes(),
+    "Multiply": same_shapes() | broadcast_shapes(),
     "Concat": concat(),
     "Embedding": embedding(),
     "RNN": recurrent("RNN"),

@@ -288,6 +288,19 @@ def test_add_and_multiply_need_equal_shapes():
     assert forward("Multiply", {"x": ["a", "b", "c"]}, {"out": "gate"}) == ["gate = a * b * c"]
 
 
+def test_multiply_stretches_a_size_of_one_as_a_gate_does():
+    assert infer("Multiply", {"x": [(64, 8, 8), (64, 1, 1)]}) == (64, 8, 8)
+    assert infer("Multiply", {"x": [(1, 8, 1), (64, 1, 5)]}) == (64, 8, 5)
+    assert infer("Multiply", {"x": [(None, 8, 8), (64, 1, 1)]}) == (64, 8, 8)
+    assert infer("Multiply", {"x": [(None, 8), (1, 8)]}) == (None, 8)
+    assert refusal("Multiply", {"x": [(64, 8, 8), (32, 1, 1)]}) == (
+        "needs inputs of the same shape, or with size 1 where they differ (it is stretched), "
+        "but they are (64, 8, 8) and (32, 1, 1)"
+    )
+    assert refusal("Multiply", {"x": [(64, 8, 8), (64,)]}).startswith("needs inputs of the same shape")
+    assert refusal("Add", {"x": [(64, 8, 8), (64, 1, 1)]}).startswith("needs inputs of the same shape, but")
+
+
 def test_concat():
     assert infer("Concat", {"x": [(64, 8, 8), (32, 8, 8)]}) == (96, 8, 8)
     assert infer("Concat", {"x": [(5, 3), (5, 4), (5, 1)]}, dim=-1) == (5, 8)

@@ -171,6 +171,47 @@ class Tokens(nn.Module):
         return self.fc(decoded[:, -1])
 
 
+class SqueezeExcite(nn.Module):
+    """A squeeze-and-excitation block as model repositories write it: the pooling window read from the input's
+    size, and a per-channel gate of shape (C, 1, 1) multiplied into the (C, H, W) map."""
+
+    def __init__(self, channels=8, squeezed=2):
+        super().__init__()
+        self.conv = nn.Conv2d(3, channels, 3, padding=1)
+        self.fc1 = nn.Conv2d(channels, squeezed, 1)
+        self.fc2 = nn.Conv2d(squeezed, channels, 1)
+
+    def forward(self, x):
+        out = F.relu(self.conv(x))
+        w = F.avg_pool2d(out, out.size(2))
+        w = torch.sigmoid(self.fc2(F.relu(self.fc1(w))))
+        return out * w
+
+
+class Root(nn.Module):
+    """Takes a list of feature maps (as DLA's aggregation nodes do): it cannot be a block of its own."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(2 * channels, channels, 1)
+
+    def forward(self, xs):
+        return F.relu(self.conv(torch.cat(xs, 1)))
+
+
+class Aggregating(nn.Module):
+    """Joins two branches through `Root`, which NetCanvas draws inside this network."""
+
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Conv2d(3, 4, 3, padding=1)
+        self.right = nn.Conv2d(3, 4, 5, padding=2)
+        self.root = Root(4)
+
+    def forward(self, x):
+        return self.root([self.left(x), self.right(x)])
+
+
 class NeedsArgs(nn.Module):
     """Cannot be built with no arguments."""
 
