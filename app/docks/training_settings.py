@@ -41,6 +41,7 @@ from app.csv_picker import CsvPicker
 from app.docks.data_panel import DataPanel
 from app.document import Document
 from app.wheel_guard import guard_wheel
+from backend.plan.tables import is_table_path
 from graph.events import ProjectEvent, TrainingChanged
 from graph.params import Param, ParamError
 from graph.training_config import (
@@ -53,7 +54,7 @@ from graph.training_config import (
 
 CHOOSE_FILE = "Choose file…"
 CHOOSE_FOLDER = "Choose folder…"
-DATA_FILTER = "Data files (*.csv *.npz *.idx *-ubyte *.gz);;All files (*)"
+DATA_FILTER = "Data files (*.csv *.tsv *.npz *.idx *-ubyte *.gz);;All files (*)"
 
 # Settings only some optimizers read: shown for those (hidden, not reset, for the others).
 OPTIMIZER_DEPENDENT = {name for names in OPTIMIZER_SETTINGS.values() for name in names}
@@ -142,7 +143,7 @@ class _AugmentEditor(QWidget):
 
 
 def _is_csv(dataset: str) -> bool:
-    return str(dataset).lower().endswith(".csv")
+    return is_table_path(dataset)
 
 
 class TrainingSettingsWidget(QWidget):

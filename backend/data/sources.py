@@ -108,13 +108,13 @@ def dataset_spec(dataset: str, facts: NetworkFacts | None = None, seed: int = 0,
     if path.is_dir():
         return SourceSpec("index_image_folder", {"path": where}, "path")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if tables.is_table_path(path):
         return SourceSpec("read_csv_table", {"path": where, "target": target}, "path")
     if suffix == ".npz":
         return SourceSpec("read_npz_arrays", {"path": where}, "path")
     if is_idx_path(path):
         return SourceSpec("read_idx_images", {"path": where}, "path")
-    raise DataError(f"{path.name}: unknown kind of data file (use .csv, .npz, an IDX file or a folder of images)")
+    raise DataError(f"{path.name}: unknown kind of data file (use .csv, .tsv, .npz, an IDX file or a folder of images)")
 
 
 def open_dataset(dataset: str, facts: NetworkFacts | None = None, seed: int = 0, target: str = "", progress=None):

@@ -2,7 +2,9 @@
 
 Feature columns hold numbers; the target may hold numbers (class numbers or
 values) or words (class names, numbered in sorted order). Commas, semicolons and
-tabs are recognised as separators. When no target is named the suggested one is
+tabs are recognised as separators, and so are runs of spaces when no other
+separator is found (tables written by ``np.savetxt`` or for R); a ``.gz`` file is
+read through gzip. When no target is named the suggested one is
 used (`suggest_target`). Every problem is one line naming the file, the row and
 the column, and what to do about it.
 """
@@ -10,6 +12,8 @@ the column, and what to do about it.
 from __future__ import annotations
 
 import csv
+import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,26 +24,54 @@ from backend.plan.errors import DataError
 MAX_CLASSES_FOR_AUTO = 20  # whole-number targets with at most this many values are classes
 TARGET_NAMES = ("target", "label", "labels", "class", "classes", "y", "species", "category", "outcome", "kind")
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?", "-")
+TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+
+
+def is_table_path(path: str | Path) -> bool:
+    """Whether a data set path names a CSV table (``.csv``, ``.tsv``, either gzipped)."""
+    return str(path).lower().endswith(TABLE_SUFFIXES)
+
+
+def _open_text(path: Path):
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", newline="", encoding="utf-8-sig")
+    return path.open(newline="", encoding="utf-8-sig")
+
+
+def _split_on_spaces(sample: str) -> bool:
+    """Whether the first lines of `sample` hold the same number (two or more) of space-separated fields."""
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    if len(lines) > 1 and not sample.endswith("\n"):
+        lines = lines[:-1]  # the sample may end mid-line
+    counts = {len(line.split()) for line in lines}
+    return len(counts) == 1 and counts.pop() >= 2
 
 
 def read_csv_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
     """The header and the data rows of a CSV file (blank lines dropped), every row as long as the header."""
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with _open_text(path) as handle:
             sample = handle.read(1 << 16)
             handle.seek(0)
             try:
                 dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
             except csv.Error:
-                dialect = csv.excel
-            rows = [row for row in csv.reader(handle, dialect) if any(cell.strip() for cell in row)]
+                dialect = None if _split_on_spaces(sample) else csv.excel
+            if dialect is None:
+                rows = [line.split() for line in handle if line.strip()]
+            else:
+                rows = [row for row in csv.reader(handle, dialect) if any(cell.strip() for cell in row)]
     except UnicodeDecodeError:
         raise DataError(f"{path.name}: not a text CSV file (it is not UTF-8); save it as UTF-8 CSV") from None
     except csv.Error as error:
         raise DataError(f"{path.name}: not a readable CSV file ({error})") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise DataError(f"{path.name}: not a readable gzip file ({error})") from None
     except OSError as error:
         raise DataError(f"{path.name}: cannot read it ({error.strerror or error})") from None
+    if rows and all(_is_number(cell) for cell in rows[0]):  # no header row: every cell of the first is a number
+        rows.insert(0, unnamed_columns(len(rows[0])))
     if len(rows) < 2:
         raise DataError(f"{path.name}: needs a header row and at least one data row")
     header = [cell.strip() for cell in rows[0]]
@@ -53,6 +85,19 @@ def read_csv_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
         if len(row) != len(header):
             raise DataError(f"{path.name}: row {number} has {len(row)} values but the header has {len(header)}")
     return header, body
+
+
+def unnamed_columns(count: int) -> list[str]:
+    """Names for the columns of a table without a header row: ``column1`` ... ``columnN``."""
+    return [f"column{index}" for index in range(1, count + 1)]
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def is_missing(cell: str) -> bool:
@@ -85,6 +130,8 @@ def read_csv_table(path: str | Path, target: str = "") -> ArraySource:
     path = Path(path)
     header, body = read_csv_rows(path)
     notes = []
+    if header == unnamed_columns(len(header)):
+        notes.append(f"no header row: the columns are named column1 to column{len(header)}")
     if not target.strip():
         target = suggest_target(header, body)
         notes.append(f"predicting column {target!r} (the suggested target; set target=COLUMN to choose another)")
@@ -111,7 +158,9 @@ def read_csv_table(path: str | Path, target: str = "") -> ArraySource:
         number = int(np.argmin(np.isfinite(values))) + 2
         raise DataError(f"{path.name}: row {number}, target column {target!r} holds {cells[number - 2]!r}")
     task = "regression"
-    if np.all(values == np.round(values)) and len(np.unique(values)) <= MAX_CLASSES_FOR_AUTO:
+    distinct = len(np.unique(values))
+    # Whole numbers are class numbers when they are few, and each is shared by several samples on average.
+    if np.all(values == np.round(values)) and distinct <= MAX_CLASSES_FOR_AUTO and distinct <= max(2, len(values) // 2):
         task = "classification"
     return ArraySource(path.name, x, values.astype(np.float32), "tabular", task, notes=notes)
 

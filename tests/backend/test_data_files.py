@@ -1,5 +1,6 @@
 """User data files: CSV, NPZ and IDX pairs, including the broken ones (image folders: test_data_folders.py)."""
 
+import gzip
 import struct
 
 import numpy as np
@@ -67,6 +68,39 @@ def test_csv_with_too_few_rows_cannot_train(tmp_path):
     raw = load(write_csv(tmp_path / "few.csv", "a,b,y\n1,2,0\n3,4,1\n"))
     with pytest.raises(DataError, match="few.csv has only 2 samples"):
         prepare_data(raw, FACTS, "classification", 0.2, 0)
+
+
+def test_csv_whole_numbers_nearly_all_different_are_values_not_classes(tmp_path):
+    rows = "".join(f"{i},{i * 2},{v}\n" for i, v in enumerate([60, 60, 101, 101, 101, 46, 46, 50, 43, 43]))
+    raw = load(write_csv(tmp_path / "jumps.csv", "a,b,jumps\n" + rows))
+    assert raw.task == "classification"  # 5 values, each shared by two samples on average: classes
+    rows = "".join(f"{i},{i * 2},{v}\n" for i, v in enumerate([60, 61, 101, 102, 105, 46, 37, 50, 43, 44]))
+    raw = load(write_csv(tmp_path / "jumps.csv", "a,b,jumps\n" + rows))
+    assert raw.task == "regression"  # 10 values for 10 samples: a measurement, not a class number
+
+
+def test_tables_separated_by_spaces_or_tabs_gzipped_or_without_a_header_are_read(tmp_path):
+    spaced = load(write_csv(tmp_path / "s.csv", "Chins Situps   Jumps\n5 162 60\n2 110 60\n12 101 101\n"))
+    assert spaced.x.tolist() == [[5, 162], [2, 110], [12, 101]] and spaced.y.tolist() == [60, 60, 101]
+    tabbed = load(write_csv(tmp_path / "t.tsv", "a\tb\ty\n1\t2\t0\n3\t4\t1\n5\t6\t1\n"))
+    assert tabbed.x.tolist() == [[1, 2], [3, 4], [5, 6]]
+    zipped = tmp_path / "z.csv.gz"
+    zipped.write_bytes(gzip.compress(b"1,2,0\n3,4,1\n5,6,1\n7,8,0\n"))
+    raw = load(zipped)
+    assert raw.x.tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]] and raw.y.tolist() == [0, 1, 1, 0]
+    assert any("no header row: the columns are named column1 to column3" in note for note in raw.notes)
+    assert load(zipped, target="column1").y.tolist() == [1, 3, 5, 7]
+
+
+def test_a_broken_gzip_table_is_a_data_error(tmp_path):
+    broken = tmp_path / "b.csv.gz"
+    whole = gzip.compress(b"a,b,y\n" + b"".join(b"%d,%d,%d\n" % (i, i * 7, i % 3) for i in range(5000)))
+    broken.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataError, match="b.csv.gz: not a readable gzip file"):
+        load(broken)
+    broken.write_bytes(b"a,b,y\n1,2,0\n")
+    with pytest.raises(DataError, match="b.csv.gz: not a readable gzip file"):
+        load(broken)
 
 
 # -- NPZ -------------------------------------------------------------------------------------------
