@@ -24,12 +24,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.layers.merge import broadcast_shape
 from graph.layout import apply_layout
 from graph.network import Edge, Network, coerce_node_params, is_valid_name
 from graph.params import MAX_DIM, MAX_RANK, ParamError
 from graph.project import BlockDefinition, Project
 from graph.registry import BLOCK_TYPE, get_spec
-from graph.shapes import format_shape
+from graph.shapes import ShapeError, format_shape
 from graph.validation import NetworkReport, validate_network
 
 
@@ -291,3 +292,15 @@ def count_types(project: Project) -> dict[str, int]:
     for network in project.networks.values():
         walk(network)
     return counts
+
+
+def multiplies(shapes: list[tuple]) -> bool:
+    """Whether tensors of these full shapes (batch first) multiply as a Multiply layer draws it: one batch size,
+    the same rank, and per sample equal sizes or 1 (the rule is `graph.layers.merge.broadcast_shape`)."""
+    if len({len(s) for s in shapes}) != 1 or len({s[0] for s in shapes}) != 1 or len(shapes[0]) < 2:
+        return False
+    try:
+        broadcast_shape({"x": [tuple(s[1:]) for s in shapes]}, {})
+    except ShapeError:
+        return False
+    return True

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx
 
-from backend.importers.common import Unmappable, checked_params
+from backend.importers.common import Unmappable, checked_params, multiplies
 from backend.importers.fx_layers import pool_params, upsample_params
 
 Shape = tuple[int, ...]
@@ -157,16 +157,11 @@ def _add_or_multiply(type_name: str) -> Callable:
         for value in (a, b):
             if not isinstance(value, fx.Node) or shape_of(value) is None:
                 raise Unmappable(f"{call_name(node)} with a constant ({value!r:.40}) has no NetCanvas layer")
-        if shape_of(a) != shape_of(b) and not (type_name == "Multiply" and _stretches(shape_of(a), shape_of(b))):
+        if shape_of(a) != shape_of(b) and not (type_name == "Multiply" and multiplies([shape_of(a), shape_of(b)])):
             raise Unmappable(f"{call_name(node)} broadcasts {shape_of(a)} with {shape_of(b)}")
         return _layer(type_name, {}, ("x", a), ("x", b))
 
     return handle
-
-
-def _stretches(a: Shape, b: Shape) -> bool:
-    """Whether a product of `a` and `b` is what Multiply draws: one batch, the same rank, sizes equal or 1."""
-    return len(a) == len(b) and a[0] == b[0] and all(x == y or 1 in (x, y) for x, y in zip(a[1:], b[1:], strict=True))
 
 
 _MUL = ((operator.mul, torch.mul), ("mul",))

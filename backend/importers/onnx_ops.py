@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backend.importers.common import Port, Unmappable, Unmapped
+from backend.importers.common import Port, Unmappable, Unmapped, multiplies
 from backend.importers.onnx_builder import Handler, Node, OnnxBuilder, Recurrent, describe
 from backend.importers.onnx_graph import INT64_MAX
 from backend.importers.onnx_recurrent import follow_layout, recurrent, state_part
@@ -134,7 +134,7 @@ def _takes_bias(b: OnnxBuilder, source: Port, name: str, bias: np.ndarray) -> bo
 def _merge(b: OnnxBuilder, node: Node, type_name: str) -> None:
     names = [n for n in node.input if n]
     shapes = {tuple(b.graph.shape(n) or ()) for n in names}
-    if len(shapes) != 1:
+    if len(shapes) != 1 and not (type_name == "Multiply" and multiplies(list(shapes))):
         raise Unmappable(f"{describe(node)} combines tensors of different shapes, which {type_name} cannot")
     b.layer(node, type_name, {}, [b.link("x", n, node) for n in names])
 

@@ -56,7 +56,8 @@ def _broadcast_axis(a: int | None, b: int | None) -> int | None | bool:
     return a if a == b else False
 
 
-def _broadcast_shape(inputs: dict, p: dict) -> Shape:
+def broadcast_shape(inputs: dict, p: dict) -> Shape:
+    """Multiply's output: the inputs' sizes axis by axis, a size of 1 stretched (ShapeError when they cannot meet)."""
     shapes = inputs["x"]
     result = list(shapes[0])
     for shape in shapes[1:]:
@@ -91,7 +92,7 @@ for _name, _operator, _infer, _port, _doc in (
     (
         "Multiply",
         "*",
-        _broadcast_shape,
+        broadcast_shape,
         "two or more tensors of the same shape, or with size 1 where they differ",
         "Multiplies two or more tensors value by value. One branch can act as a gate that scales the other: "
         "where one input has size 1 on an axis it is stretched along it, so a per-channel weight of shape "

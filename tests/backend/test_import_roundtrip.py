@@ -118,7 +118,14 @@ def _zoo():
 
 
 @pytest.mark.parametrize(
-    ("class_name", "shape"), [("Functional", (3, 16, 16)), ("TwoBranch", (3, 8, 8)), ("Tokens", (5,))]
+    ("class_name", "shape"),
+    [
+        ("Functional", (3, 16, 16)),
+        ("TwoBranch", (3, 8, 8)),
+        ("Tokens", (5,)),
+        ("SqueezeExcite", (3, 8, 8)),  # a Mul of (C, H, W) by a (C, 1, 1) gate
+        ("Aggregating", (3, 8, 8)),
+    ],
 )
 def test_files_from_torch_onnx_export_import_with_their_weights(tmp_path, class_name, shape):
     torch.manual_seed(0)
