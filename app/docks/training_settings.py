@@ -41,7 +41,7 @@ from app.csv_picker import CsvPicker
 from app.docks.data_panel import DataPanel
 from app.document import Document
 from app.wheel_guard import guard_wheel
-from backend.plan.tables import is_table_path
+from backend.plan.table_files import is_table_path
 from graph.events import ProjectEvent, TrainingChanged
 from graph.params import Param, ParamError
 from graph.training_config import (

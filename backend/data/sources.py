@@ -13,6 +13,7 @@ from pathlib import Path
 
 from backend.data.base import DataError, NetworkFacts
 from backend.plan import arrays, builtin, images, tables
+from backend.plan.table_files import is_table_path
 from graph.training_config import BUILTIN_DATASETS
 
 READERS: dict[str, Callable] = {
@@ -108,7 +109,7 @@ def dataset_spec(dataset: str, facts: NetworkFacts | None = None, seed: int = 0,
     if path.is_dir():
         return SourceSpec("index_image_folder", {"path": where}, "path")
     suffix = path.suffix.lower()
-    if tables.is_table_path(path):
+    if is_table_path(path):
         return SourceSpec("read_csv_table", {"path": where, "target": target}, "path")
     if suffix == ".npz":
         return SourceSpec("read_npz_arrays", {"path": where}, "path")

@@ -24,12 +24,6 @@ from backend.plan.errors import DataError
 MAX_CLASSES_FOR_AUTO = 20  # whole-number targets with at most this many values are classes
 TARGET_NAMES = ("target", "label", "labels", "class", "classes", "y", "species", "category", "outcome", "kind")
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?", "-")
-TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
-
-
-def is_table_path(path: str | Path) -> bool:
-    """Whether a data set path names a CSV table (``.csv``, ``.tsv``, either gzipped)."""
-    return str(path).lower().endswith(TABLE_SUFFIXES)
 
 
 def _open_text(path: Path):
