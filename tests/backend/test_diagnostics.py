@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from backend.cli import main
-from backend.diagnostics import failed, run_checks
+from backend.diagnostics import failed, overfit, run_checks
 from backend.diagnostics.activations import activation_findings
 from backend.diagnostics.context import CheckContext
 from backend.diagnostics.initial_loss import initial_loss_findings
@@ -119,6 +119,14 @@ def test_regression_targets_of_another_shape_fail_on_the_layer_that_sets_the_out
     project.main.set_param(fc.id, "out_features", 2)
     (finding,) = run_checks(project, CPU)
     assert (finding.severity, finding.check, finding.node_id) == ("fail", "setup", fc.id)
+
+
+def test_too_few_steps_in_the_time_allowed_is_a_warning_not_a_failure(monkeypatch):
+    monkeypatch.setattr(overfit, "TIME_LIMIT", 0.0)  # a big network on a slow device: one step in the time
+    findings = run_checks(build_preset("mlp", {"hidden_sizes": "1"}), CPU)
+    (finding,) = by_check(findings, "overfit")
+    assert finding.severity == "warn" and not finding.node_id  # the network as a whole
+    assert finding.message.startswith("could not tell whether it overfits a batch of 16 samples: only 1 step ran")
 
 
 def test_a_network_that_cannot_overfit_fails_on_its_bottleneck():
