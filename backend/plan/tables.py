@@ -4,7 +4,9 @@ Feature columns hold numbers; the target may hold numbers (class numbers or
 values) or words (class names, numbered in sorted order). Commas, semicolons and
 tabs are recognised as separators, and so are runs of spaces when no other
 separator is found (tables written by ``np.savetxt`` or for R); a ``.gz`` file is
-read through gzip. When no target is named the suggested one is
+read through gzip. As spreadsheets save them in much of Europe, a table separated
+by semicolons may write decimal commas (``1,5``), and a file that is not UTF-8 is
+read as Windows-1252 (Excel's "CSV" on Windows). When no target is named the suggested one is
 used (`suggest_target`). Every problem is one line naming the file, the row and
 the column, and what to do about it.
 """
@@ -26,10 +28,25 @@ TARGET_NAMES = ("target", "label", "labels", "class", "classes", "y", "species",
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?", "-")
 
 
-def _open_text(path: Path):
+ENCODINGS = ("utf-8-sig", "cp1252")  # UTF-8 first; else what Excel writes on Windows
+
+
+def _open_text(path: Path, encoding: str):
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", newline="", encoding="utf-8-sig")
-    return path.open(newline="", encoding="utf-8-sig")
+        return gzip.open(path, "rt", newline="", encoding=encoding)
+    return path.open(newline="", encoding=encoding)
+
+
+def _decimal_commas(rows: list[list[str]]) -> list[list[str]]:
+    """``1,5`` -> ``1.5`` in every cell that is a number written with a decimal comma."""
+    return [[_with_point(cell) for cell in row] for row in rows]
+
+
+def _with_point(cell: str) -> str:
+    text = cell.strip()
+    if text.count(",") == 1 and not _is_number(text) and _is_number(text.replace(",", ".")):
+        return text.replace(",", ".")
+    return cell
 
 
 def _split_on_spaces(sample: str) -> bool:
@@ -41,23 +58,35 @@ def _split_on_spaces(sample: str) -> bool:
     return len(counts) == 1 and counts.pop() >= 2
 
 
+def _read_rows(path: Path, encoding: str) -> list[list[str]]:
+    with _open_text(path, encoding) as handle:
+        sample = handle.read(1 << 16)
+        if "\x00" in sample:  # UTF-16 (Excel's "Unicode text") or a binary file: never a UTF-8 or 1252 table
+            raise DataError(f"{path.name}: not a text CSV file (it holds NUL bytes); save it as UTF-8 CSV")
+        handle.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = None if _split_on_spaces(sample) else csv.excel
+        if dialect is None:
+            return [line.split() for line in handle if line.strip()]
+        rows = [row for row in csv.reader(handle, dialect) if any(cell.strip() for cell in row)]
+    return _decimal_commas(rows) if dialect.delimiter == ";" else rows
+
+
 def read_csv_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
     """The header and the data rows of a CSV file (blank lines dropped), every row as long as the header."""
     path = Path(path)
     try:
-        with _open_text(path) as handle:
-            sample = handle.read(1 << 16)
-            handle.seek(0)
+        rows = None
+        for encoding in ENCODINGS:
             try:
-                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-            except csv.Error:
-                dialect = None if _split_on_spaces(sample) else csv.excel
-            if dialect is None:
-                rows = [line.split() for line in handle if line.strip()]
-            else:
-                rows = [row for row in csv.reader(handle, dialect) if any(cell.strip() for cell in row)]
-    except UnicodeDecodeError:
-        raise DataError(f"{path.name}: not a text CSV file (it is not UTF-8); save it as UTF-8 CSV") from None
+                rows = _read_rows(path, encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        if rows is None:
+            raise DataError(f"{path.name}: not a text CSV file (neither UTF-8 nor Windows-1252); save it as UTF-8 CSV")
     except csv.Error as error:
         raise DataError(f"{path.name}: not a readable CSV file ({error})") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as error:

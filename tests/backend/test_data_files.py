@@ -92,6 +92,17 @@ def test_tables_separated_by_spaces_or_tabs_gzipped_or_without_a_header_are_read
     assert load(zipped, target="column1").y.tolist() == [1, 3, 5, 7]
 
 
+def test_a_european_spreadsheet_export_is_read(tmp_path):
+    """Semicolons, decimal commas and Windows-1252 text, as Excel saves a CSV in much of Europe."""
+    path = tmp_path / "messwerte.csv"
+    path.write_bytes("Größe;Gewicht;Klasse\n1,5;2,25;ja\n-3,0;4;nein\n5;6,5;ja\n7;8;nein\n".encode("cp1252"))
+    raw = load(path, target="Klasse")
+    assert raw.x.tolist() == [[1.5, 2.25], [-3.0, 4.0], [5.0, 6.5], [7.0, 8.0]]
+    assert raw.class_names == ["ja", "nein"] and raw.y.tolist() == [0, 1, 0, 1]
+    with pytest.raises(DataError, match="column 'a' is not numeric"):  # separated by commas: no guessing
+        load(write_csv(tmp_path / "c.csv", 'a,b,y\n"1,5",2,0\n3,4,1\n'))
+
+
 def test_a_broken_gzip_table_is_a_data_error(tmp_path):
     broken = tmp_path / "b.csv.gz"
     whole = gzip.compress(b"a,b,y\n" + b"".join(b"%d,%d,%d\n" % (i, i * 7, i % 3) for i in range(5000)))
