@@ -34,42 +34,30 @@ def _unify(a: int | None, b: int | None) -> int | None | bool:
     return False
 
 
-def _same_shape(inputs: dict, p: dict) -> Shape:
-    shapes = inputs["x"]
+def _stretch(a: int | None, b: int | None) -> int | None | bool:
+    """The size of an axis where `a` and `b` meet in a product (a 1 stretches); False when they cannot."""
+    return b if a == 1 else a if b == 1 else _unify(a, b)
+
+
+def _merged(shapes: list[Shape], axis_rule, refusal: str) -> Shape:
+    """The shape two or more inputs make, axis by axis by `axis_rule`; ShapeError "<refusal>, but they are …"."""
     result = list(shapes[0])
     for shape in shapes[1:]:
-        sizes = [_unify(a, b) for a, b in zip(result, shape, strict=False)]
+        sizes = [axis_rule(a, b) for a, b in zip(result, shape, strict=False)]
         if len(shape) != len(result) or any(s is False for s in sizes):
-            raise ShapeError(f"needs inputs of the same shape, but they are {_listing(shapes)}", "x")
+            raise ShapeError(f"{refusal}, but they are {_listing(shapes)}", "x")
         result = sizes
     return tuple(result)
 
 
-def _broadcast_axis(a: int | None, b: int | None) -> int | None | bool:
-    """The size of an axis where `a` and `b` meet in a product (1 stretches); False when they cannot."""
-    if a == 1:
-        return b
-    if b == 1:
-        return a
-    if a is None or b is None:
-        return b if a is None and b is not None else a if b is None and a is not None else None
-    return a if a == b else False
+def _same_shape(inputs: dict, p: dict) -> Shape:
+    return _merged(inputs["x"], _unify, "needs inputs of the same shape")
 
 
 def broadcast_shape(inputs: dict, p: dict) -> Shape:
     """Multiply's output: the inputs' sizes axis by axis, a size of 1 stretched (ShapeError when they cannot meet)."""
-    shapes = inputs["x"]
-    result = list(shapes[0])
-    for shape in shapes[1:]:
-        sizes = [_broadcast_axis(a, b) for a, b in zip(result, shape, strict=False)]
-        if len(shape) != len(result) or any(s is False for s in sizes):
-            raise ShapeError(
-                "needs inputs of the same shape, or with size 1 where they differ (it is stretched), "
-                f"but they are {_listing(shapes)}",
-                "x",
-            )
-        result = sizes
-    return tuple(result)
+    refusal = "needs inputs of the same shape, or with size 1 where they differ (it is stretched)"
+    return _merged(inputs["x"], _stretch, refusal)
 
 
 def _operator_forward(operator: str):
