@@ -27,6 +27,7 @@ PLAN_ORDER = (
     "fit",
     "arrays",
     "builtin",
+    "table_files",
     "tables",
     "images",
     "normalise",
