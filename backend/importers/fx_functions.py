@@ -256,6 +256,34 @@ def _repeat(node: fx.Node, shape_of: ShapeOf) -> Mapped:
     raise Unmappable(f"{call_name(node)} has no NetCanvas layer")
 
 
+def _getitem(node: fx.Node, shape_of: ShapeOf) -> Mapped:
+    """``x[:, a:b]`` (a range along one axis, step 1): Slice; ``x[:, -1]`` on a sequence: LastTimestep."""
+    source, index = node.args
+    shape = shape_of(source) if isinstance(source, fx.Node) else None
+    sliced = _one_range(index, len(shape)) if shape is not None else None
+    if sliced is not None:
+        return _layer("Slice", sliced, ("x", source))
+    return _last_step(node, shape_of)
+
+
+def _one_range(index: Any, rank: int) -> dict[str, Any] | None:
+    """Slice's params for an index that keeps the batch whole and takes a range of one other axis, else None."""
+    parts = list(index) if isinstance(index, tuple) else [index]
+    if parts.count(Ellipsis) == 1:
+        at = parts.index(Ellipsis)
+        parts = parts[:at] + [slice(None)] * (rank - len(parts) + 1) + parts[at + 1 :]
+    if len(parts) > rank or not all(isinstance(p, slice) for p in parts):
+        return None
+    ranges = [(axis, p) for axis, p in enumerate(parts) if p != slice(None)]
+    if len(ranges) != 1 or ranges[0][0] == 0:
+        return None
+    axis, chosen = ranges[0]
+    bounds = (chosen.start, chosen.stop)
+    if chosen.step not in (None, 1) or not all(b is None or isinstance(b, int) for b in bounds):
+        return None
+    return {"dim": axis, "start": chosen.start or 0, "end": chosen.stop}
+
+
 def _last_step(node: fx.Node, shape_of: ShapeOf) -> Mapped:
     """``x[:, -1]`` (or ``x[:, -1, :]``) on an (N, T, F) tensor: LastTimestep."""
     source, index = node.args
@@ -289,7 +317,7 @@ HANDLERS: list[tuple[tuple, tuple, Callable]] = [
     ((F.avg_pool2d,), (), _avg_pool),
     ((F.interpolate,), (), _interpolate),
     ((), ("repeat", "expand"), _repeat),
-    ((operator.getitem,), (), _last_step),
+    ((operator.getitem,), (), _getitem),
 ]
 ALIASES = ((), ("contiguous", "clone"))
 

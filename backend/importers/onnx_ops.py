@@ -332,17 +332,29 @@ def _slice(b: OnnxBuilder, node: Node) -> None:
     if starts is None or ends is None:
         raise Unmappable(f"{describe(node)} slices by sizes computed from the data")
     axes = list(axes) if axes is not None else list(range(len(starts)))
-    whole = all(
-        int(s) == 0 and (int(e) >= INT64_MAX // 2 or (isinstance(shape[int(a)], int) and int(e) >= shape[int(a)]))
+    one_step = steps is None or all(int(s) == 1 for s in steps)
+    ranges = [
+        (int(a) % len(shape) if shape else int(a), int(s), None if _to_the_end(shape, int(a), int(e)) else int(e))
         for s, e, a in zip(starts, ends, axes, strict=True)
-    ) and (steps is None or all(int(s) == 1 for s in steps))
-    if whole:
+    ]
+    ranges = [(axis, start, end) for axis, start, end in ranges if (start, end) != (0, None)]
+    if not ranges and one_step:
         _alias(b, node)
         return
     if isinstance(value, Recurrent) and value.part == "Y_h" and list(axes) == [0] and int(starts[0]) == -1:
         b.values[node.output[0]] = Recurrent(value.node, "last")
         return
-    raise Unmappable(f"{describe(node)} slices a tensor, which NetCanvas cannot draw")
+    if shape and len(ranges) == 1 and ranges[0][0] != 0 and one_step:
+        axis, start, end = ranges[0]
+        b.layer(node, "Slice", {"dim": axis, "start": start, "end": end}, [b.link("x", node.input[0], node)])
+        return
+    raise Unmappable(f"{describe(node)} slices a tensor in a way NetCanvas cannot draw (one axis, step 1)")
+
+
+def _to_the_end(shape: list, axis: int, end: int) -> bool:
+    """Whether a Slice's `end` on `axis` runs to the end (ONNX writes "to the end" as a huge number)."""
+    size = shape[axis] if shape else None
+    return end >= INT64_MAX // 2 or (isinstance(size, int) and end >= size)
 
 
 def _squeeze(b: OnnxBuilder, node: Node) -> None:

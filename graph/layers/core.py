@@ -1,8 +1,8 @@
-"""Core layers: Linear (dense), Flatten, Reshape, Identity."""
+"""Core layers: Linear (dense), Flatten, Reshape, Slice, Identity."""
 
 from __future__ import annotations
 
-from graph.params import Param
+from graph.params import MAX_DIM, Param
 from graph.registry import register
 from graph.shapes import ShapeError, format_shape, numel
 from graph.spec import LayerSpec, render
@@ -149,6 +149,95 @@ register(
             f"{ctx.out} = {ctx.x}.reshape({ctx.x}.size(0), " + ", ".join(str(s) for s in ctx.out_shapes["out"]) + ")"
         ],
         face=("shape",),
+    )
+)
+
+
+def _slice_axis(shape, dim: int) -> int:
+    """The index in a sample's shape of `dim` (1 is the first axis after the batch; -1 the last)."""
+    rank = len(shape)
+    if dim == 0 or not -rank <= dim <= rank:
+        raise ShapeError(
+            f"cannot slice along dim {dim}: each input has {rank} dimension(s) per sample, "
+            f"so dim must be 1 to {rank} (the batch is dim 0) or -1 to -{rank}",
+            "x",
+        )
+    return dim - 1 if dim > 0 else rank + dim
+
+
+def _slice_auto(inputs, p):
+    shape = inputs["x"][0]
+    return {"end": shape[_slice_axis(shape, p["dim"])]}
+
+
+def _slice_infer(inputs, p):
+    shape = inputs["x"][0]
+    axis = _slice_axis(shape, p["dim"])
+    size, start, end = shape[axis], p["start"], p["end"]
+    if size is None:
+        known = start >= 0 and end is not None and end >= 0
+        taken = max(end - start, 0) if known else None
+    else:
+        for name, value in (("start", start), ("end", end)):
+            if value is not None and not -size <= value <= size:
+                raise ShapeError(
+                    f"{name}={value} lies outside the {size} position(s) along dim {p['dim']}; "
+                    f"use {-size} to {size} (negative: counted from the end)",
+                    "x",
+                )
+        taken = len(range(size)[start:end])
+    if taken == 0:
+        raise ShapeError(
+            f"takes nothing: positions {start} to {'the end' if end is None else end} of a size of {size} "
+            f"along dim {p['dim']} are empty; choose start < end within 0..{size}",
+            "x",
+        )
+    return (*shape[:axis], taken, *shape[axis + 1 :])
+
+
+def _slice_forward(ctx):
+    dim, start, end = ctx.params["dim"], ctx.params["start"], ctx.params["end"]
+    bounds = f"{'' if start == 0 else render(start)}:{'' if end is None else render(end)}"
+    if dim > 0:
+        index = ", ".join([":"] * dim + [bounds])
+    else:
+        index = ", ".join(["...", bounds] + [":"] * (-dim - 1))
+    return [f"{ctx.out} = {ctx.x}[{index}]"]
+
+
+register(
+    LayerSpec(
+        type="Slice",
+        category="Core",
+        doc="Keeps a range of positions along one dimension, as Python's x[:, start:end] does: channels 0 to 63 of "
+        "a (128, H, W) map with dim=1, start=0, end=64. Two Slices of one input split it into parts, as dual-path "
+        "and ShuffleNet blocks do; negative numbers count from the end, and end on auto runs to the end.",
+        params=(
+            Param("dim", "int", 1, "Dimension to slice (the batch is 0; -1 is the last).", minimum=-8, maximum=8),
+            Param(
+                "start",
+                "int",
+                0,
+                "First position kept (negative: counted from the end).",
+                minimum=-MAX_DIM,
+                maximum=MAX_DIM,
+            ),
+            Param(
+                "end",
+                "int",
+                None,
+                "Position after the last one kept (negative: counted from the end; auto: to the end).",
+                minimum=-MAX_DIM,
+                maximum=MAX_DIM,
+                auto=True,
+            ),
+        ),
+        infer=_slice_infer,
+        auto=_slice_auto,
+        output_is_view=True,
+        build=None,
+        forward=_slice_forward,
+        face=("dim", "start", "end"),
     )
 )
 

@@ -83,6 +83,18 @@ def test_squeeze_and_excitation_is_drawn_not_kept(tmp_path):
     assert same_outputs(model, generated, torch.randn(3, 3, 8, 8)) < 1e-5
 
 
+def test_channel_ranges_become_slices(tmp_path):
+    result, generated, model = imported(tmp_path, "DualPath", "3,8,8")
+    network = result.project.main
+    assert not result.kept
+    slices = sorted(
+        (n.params["dim"], n.params["start"], n.params["end"]) for n in network.nodes.values() if n.type == "Slice"
+    )
+    assert slices == [(1, 0, 4), (1, 0, 4), (1, 4, None), (1, 4, None), (3, -2, None)]
+    assert validate_project(result.project)[network.name].ok
+    assert same_outputs(model, generated, torch.randn(2, 3, 8, 8)) < 1e-5
+
+
 def test_a_module_called_with_a_list_is_drawn_inside_its_caller(tmp_path):
     result, generated, model = imported(tmp_path, "Aggregating", "3,8,8")
     assert not result.kept and not result.project.blocks

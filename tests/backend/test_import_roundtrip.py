@@ -125,6 +125,7 @@ def _zoo():
         ("Tokens", (5,)),
         ("SqueezeExcite", (3, 8, 8)),  # a Mul of (C, H, W) by a (C, 1, 1) gate
         ("Aggregating", (3, 8, 8)),
+        ("DualPath", (3, 8, 8)),  # Slice nodes
     ],
 )
 def test_files_from_torch_onnx_export_import_with_their_weights(tmp_path, class_name, shape):

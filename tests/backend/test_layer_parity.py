@@ -214,6 +214,20 @@ def broadcast_shapes(draw):
 
 
 @st.composite
+def slices(draw):
+    """A dim (either sign), and start/end within its size that keep at least one position."""
+    shape = draw(shapes(1, 3))
+    axis = draw(st.integers(0, len(shape) - 1))
+    dim = draw(st.sampled_from([axis + 1, axis - len(shape)]))
+    size = shape[axis]
+    start = draw(st.integers(0, size - 1))
+    end = draw(st.none() | st.integers(start + 1, size))
+    if draw(st.booleans()):  # the same positions counted from the end
+        start, end = start - size, (None if end is None or end == size else end - size)
+    return {"dim": dim, "start": start, "end": end}, one(shape)
+
+
+@st.composite
 def concat(draw):
     shape = list(draw(shapes(1, 3)))
     dim = draw(st.integers(1, len(shape)) | st.integers(-len(shape), -1))
@@ -313,6 +327,7 @@ VALID = {
     "Add": same_shapes(),
     "Multiply": same_shapes() | broadcast_shapes(),
     "Concat": concat(),
+    "Slice": slices(),
     "Embedding": embedding(),
     "RNN": recurrent("RNN"),
     "LSTM": recurrent("LSTM"),

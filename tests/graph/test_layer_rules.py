@@ -91,6 +91,7 @@ def test_every_spec_explains_itself_and_faces_real_params():
         ("LocalResponseNorm", "size alpha beta k"),
         ("Add", ""),
         ("Concat", "dim"),
+        ("Slice", "dim start end"),
         ("Multiply", ""),
         ("Embedding", "num_embeddings embedding_dim"),
         ("RNN", "input_size hidden_size num_layers nonlinearity bidirectional dropout bias"),
@@ -299,6 +300,23 @@ def test_multiply_stretches_a_size_of_one_as_a_gate_does():
     )
     assert refusal("Multiply", {"x": [(64, 8, 8), (64,)]}).startswith("needs inputs of the same shape")
     assert refusal("Add", {"x": [(64, 8, 8), (64, 1, 1)]}).startswith("needs inputs of the same shape, but")
+
+
+def test_slice_keeps_a_range_along_one_dimension():
+    assert infer("Slice", (128, 8, 8), dim=1, start=0, end=64) == (64, 8, 8)
+    assert infer("Slice", (128, 8, 8), dim=1, start=64) == (64, 8, 8)
+    assert infer("Slice", (128, 8, 8), dim=-1, start=-3) == (128, 8, 3)
+    assert infer("Slice", (None, 8), dim=1, start=2, end=5) == (3, 8)
+    assert get_spec("Slice").auto_values({"x": [(128, 8, 8)]}, params_of("Slice", dim=2)) == {"end": 8}
+    assert refusal("Slice", (128, 8, 8), dim=1, start=64, end=64).startswith("takes nothing: positions 64 to 64")
+    assert refusal("Slice", (128, 8, 8), dim=1, end=200) == (
+        "end=200 lies outside the 128 position(s) along dim 1; use -128 to 128 (negative: counted from the end)"
+    )
+    assert refusal("Slice", (128, 8, 8), dim=0).startswith("cannot slice along dim 0")
+    assert refusal("Slice", (128, 8, 8), dim=4).startswith("cannot slice along dim 4")
+    assert forward("Slice", {"x": ["x1"]}, {"out": "head"}, dim=1, end=64) == ["head = x1[:, :64]"]
+    assert forward("Slice", {"x": ["x1"]}, {"out": "tail"}, dim=2, start=3) == ["tail = x1[:, :, 3:]"]
+    assert forward("Slice", {"x": ["x1"]}, {"out": "last"}, dim=-2, start=-2, end=-1) == ["last = x1[..., -2:-1, :]"]
 
 
 def test_concat():

@@ -212,6 +212,22 @@ class Aggregating(nn.Module):
         return self.root([self.left(x), self.right(x)])
 
 
+class DualPath(nn.Module):
+    """Splits its channels in two as dual-path networks do: x[:, :d] is added, x[:, d:] is joined."""
+
+    def __init__(self, split=4):
+        super().__init__()
+        self.split = split
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 1)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        out = self.conv2(x)
+        d = self.split
+        return torch.cat([x[:, :d] + out[:, :d], x[:, d:, :, :], out[:, d:]], 1)[..., -2:]
+
+
 class NeedsArgs(nn.Module):
     """Cannot be built with no arguments."""
 
