@@ -45,6 +45,7 @@ from graph.registry import get_spec
 
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 BATCH = 2  # two samples: a reshape that mixes the batch into a sample shows up
+INDEXING_NAMES = {"Slice": "slice", "LastTimestep": "last_step"}  # for x[...], which torch.fx names "getitem"
 
 
 class ConversionFailure(Exception):
@@ -560,7 +561,8 @@ class _Level:
             return
         shape = self._shape(n)
         ports = get_spec(mapped.type).outputs
-        node = self._add(n.name, mapped.type, mapped.params, links, shapes={ports[0]: shape[1:]} if shape else {})
+        wanted = INDEXING_NAMES.get(mapped.type, n.name) if n.target is operator.getitem else n.name
+        node = self._add(wanted, mapped.type, mapped.params, links, shapes={ports[0]: shape[1:]} if shape else {})
         self.values[n] = Port(node, ports[0])
 
     def _extends(self, previous: Any, type_name: str, source: fx.Node) -> bool:

@@ -91,6 +91,7 @@ def test_channel_ranges_become_slices(tmp_path):
         (n.params["dim"], n.params["start"], n.params["end"]) for n in network.nodes.values() if n.type == "Slice"
     )
     assert slices == [(1, 0, 4), (1, 0, 4), (1, 4, None), (1, 4, None), (3, -2, None)]
+    assert {n.name for n in network.nodes.values() if n.type == "Slice"} == {f"slice{s}" for s in ("", *"1234")}
     assert validate_project(result.project)[network.name].ok
     assert same_outputs(model, generated, torch.randn(2, 3, 8, 8)) < 1e-5
 
