@@ -129,14 +129,20 @@ def is_missing(cell: str) -> bool:
 
 def column_type(cells: list[str]) -> str:
     """``integer``, ``number`` or ``text`` for the filled cells of a column (``empty`` when none are)."""
-    filled = [cell.strip() for cell in cells if not is_missing(cell)]
-    if not filled:
-        return "empty"
-    try:
-        values = [float(cell) for cell in filled]
+    try:  # a clean column, parsed in C
+        values = np.array(cells, dtype=np.float64)
+        clean = bool(np.all(np.isfinite(values)))
     except ValueError:
-        return "text"
-    return "integer" if all(value == round(value) for value in values) else "number"
+        clean = False
+    if not clean:
+        filled = [cell.strip() for cell in cells if not is_missing(cell)]
+        if not filled:
+            return "empty"
+        try:
+            values = np.array([float(cell) for cell in filled])
+        except ValueError:
+            return "text"
+    return "integer" if bool(np.all(values == np.round(values))) else "number"
 
 
 def suggest_target(header: list[str], body: list[list[str]]) -> str:
@@ -189,6 +195,12 @@ def read_csv_table(path: str | Path, target: str = "") -> ArraySource:
 
 
 def _numbers(path: Path, column: str, cells: list[str]) -> np.ndarray:
+    try:  # numpy parses a clean column in C; anything else is looked at cell by cell for its message
+        values = np.array(cells, dtype=np.float64)
+        if np.all(np.isfinite(values)):
+            return values
+    except ValueError:
+        pass
     values = np.empty(len(cells), dtype=np.float64)
     for index, cell in enumerate(cells):
         text = cell.strip()
