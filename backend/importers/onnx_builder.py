@@ -158,6 +158,11 @@ class OnnxBuilder:
         shape = self.sample_shape(name)
         if shape is None:
             raise ModelImportError(f"input {name!r} has no fixed shape per sample ({self.graph.shape(name)})")
+        if not shape:
+            raise ModelImportError(
+                f"input {name!r} holds one number per sample (shape {tuple(self.graph.shape(name) or ())}); "
+                "NetCanvas networks take at least one axis per sample"
+            )
         kind = self.graph.types.get(name)
         integer = kind in (onnx.TensorProto.INT64, onnx.TensorProto.INT32)
         if not integer and kind not in (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16):

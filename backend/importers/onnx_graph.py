@@ -16,6 +16,7 @@ as one.
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ FOLDABLE = {
     "Identity", "Cast", "CastLike", "Reshape", "Transpose", "Concat", "Slice", "Squeeze", "Unsqueeze", "Gather",
     "Expand", "ConstantOfShape", "Mul", "Add", "Sub", "Div", "Neg", "Shape", "Range", "Tile",
 }  # fmt: skip
-MAX_FOLDED_VALUES = 1 << 26
+MAX_FOLDED_VALUES = 1 << 27  # 512 MiB of float32: VGG's first fully connected layer is 103 M
 LARGE = 4096  # initializers with more values than this stay out of shape inference
 
 
@@ -163,6 +164,8 @@ class OnnxGraph:
         inputs = [self.const(name) if name else None for name in node.input]
         if any(value is None for name, value in zip(node.input, inputs, strict=True) if name):
             return False
+        if _grown_size(node.op_type, inputs) > MAX_FOLDED_VALUES:  # refused before anything is allocated
+            return False
         try:
             result = _evaluate(node, inputs, self.attr)
         except (ValueError, IndexError, TypeError, KeyError, MemoryError, OverflowError):
@@ -171,6 +174,22 @@ class OnnxGraph:
             return False
         self.constants[node.output[0]] = result
         return True
+
+
+def _grown_size(op: str, inputs: list) -> int:
+    """How many values a node that makes an array of a given shape would make (0 for the other nodes)."""
+    if op == "ConstantOfShape":
+        sizes = [int(d) for d in inputs[0]]
+    elif op == "Expand":
+        try:
+            sizes = list(np.broadcast_shapes(tuple(inputs[0].shape), tuple(int(d) for d in inputs[1])))
+        except ValueError:
+            return 0  # shapes that do not broadcast: evaluating it fails as it should
+    elif op == "Tile":
+        sizes = [int(d) for d in inputs[1]] + [inputs[0].size]
+    else:
+        return 0
+    return math.prod(max(size, 0) for size in sizes)
 
 
 def _listing(text: str) -> list[str]:

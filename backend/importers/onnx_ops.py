@@ -169,9 +169,13 @@ def _gelu(b: OnnxBuilder, node: Node) -> None:
 def _softmax(type_name: str) -> Handler:
     def handle(b: OnnxBuilder, node: Node) -> None:
         opset = max((o.version for o in b.graph.model.opset_import if o.domain in ("", "ai.onnx")), default=13)
-        rank = len(b.graph.shape(node.input[0]) or [])
+        shape = b.graph.shape(node.input[0]) or []
+        rank = len(shape)
         axis = b.graph.attr(node, "axis", -1 if opset >= 13 else 1)
-        if opset < 13 and axis % max(rank, 1) != rank - 1:
+        # Before opset 13 the axes from `axis` on are flattened into one; that is a softmax over `axis`
+        # alone when it is the last axis, or when every axis after it has size 1 (SqueezeNet's (N, 1000, 1, 1)).
+        trailing = shape[axis % rank + 1 :] if rank else []
+        if opset < 13 and axis % max(rank, 1) != rank - 1 and any(size != 1 for size in trailing):
             raise Unmappable(f"{describe(node)} (before opset 13) normalises flattened axes")
         b.layer(node, type_name, {"dim": axis}, [b.link("x", node.input[0], node)])
 
@@ -229,6 +233,8 @@ def _batch_norm(b: OnnxBuilder, node: Node) -> None:
         b.constant(node, i, what) for i, what in ((1, "scale"), (2, "bias"), (3, "mean"), (4, "variance"))
     )
     rank = len(b.graph.shape(node.input[0]) or [])
+    if rank > 4:
+        raise Unmappable(f"{describe(node)} normalises {rank - 2}-D volumes; NetCanvas has BatchNorm1d and BatchNorm2d")
     type_name = "BatchNorm2d" if rank == 4 else "BatchNorm1d"
     values = {
         "num_features": scale.size,

@@ -17,6 +17,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 import torch
@@ -192,3 +193,86 @@ def test_onnx_import_runs_nothing(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=300)
     assert run.returncode == 0, run.stderr[-800:]
     assert run.stdout.strip() == "2"
+
+
+# -- files from other tools (ONNX's own test models, Caffe2 converters): older opsets, folded constants ------
+def save_graph(path: Path, nodes: list, inputs: list, outputs: list, opset: int, initializers=()) -> Path:
+    graph = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(initializers))
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), path)
+    return path
+
+
+def test_a_softmax_before_opset_13_over_channels_of_a_1x1_map_is_a_softmax(tmp_path):
+    """SqueezeNet as Caffe2 exported it: softmax over axis 1 of (N, 1000, 1, 1), in opset 9's flattening form."""
+    node = helper.make_node("Softmax", ["x"], ["y"], name="prob", axis=1)
+    value = helper.make_tensor_value_info
+    path = save_graph(
+        tmp_path / "old.onnx", [node], [value("x", TensorProto.FLOAT, ["N", 5, 1, 1])],
+        [value("y", TensorProto.FLOAT, ["N", 5, 1, 1])], 9,
+    )  # fmt: skip
+    result = import_model(str(path))
+    (softmax,) = [n for n in result.project.main.nodes.values() if n.type == "Softmax"]
+    assert softmax.params["dim"] == 1
+    model = next(iter(build_models(result.project)[0].values()))
+    x = torch.randn(3, 5, 1, 1)
+    assert torch.allclose(model(x), torch.softmax(x, 1))
+    wide = save_graph(
+        tmp_path / "wide.onnx", [node], [value("x", TensorProto.FLOAT, ["N", 5, 2, 1])],
+        [value("y", TensorProto.FLOAT, ["N", 5, 2, 1])], 9,
+    )  # fmt: skip
+    with pytest.raises(ModelImportError, match=r"Softmax node 'prob' \(before opset 13\) normalises flattened axes"):
+        import_model(str(wide))
+
+
+def weights_of_shape(name: str, shape: list[int], fill: float) -> tuple[list, list]:
+    """A weight written as ConstantOfShape (as ONNX's "light" test models write theirs): nodes and initializer."""
+    sizes = onnx.numpy_helper.from_array(np.array(shape, dtype=np.int64), name + "__shape")
+    node = helper.make_node(
+        "ConstantOfShape", [name + "__shape"], [name], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [fill])
+    )
+    return [node], [sizes]
+
+
+def gemm_file(tmp_path: Path, name: str, rows: int, columns: int) -> Path:
+    nodes, initializers = weights_of_shape("w", [rows, columns], 0.5)
+    nodes.append(helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", transB=1))
+    value = helper.make_tensor_value_info
+    return save_graph(
+        tmp_path / name, nodes, [value("x", TensorProto.FLOAT, ["N", columns])],
+        [value("y", TensorProto.FLOAT, ["N", rows])], 9, initializers,
+    )  # fmt: skip
+
+
+def test_weights_written_as_constant_of_shape_are_read_and_a_huge_one_is_refused_before_it_is_made(
+    tmp_path, monkeypatch
+):
+    result = import_model(str(gemm_file(tmp_path, "small.onnx", 3, 4)), weights=True)
+    model = next(iter(build_models(result.project)[0].values()))
+    model.load_state_dict(result.weights)
+    assert torch.allclose(model(torch.ones(2, 4)), torch.full((2, 3), 2.0))
+    from backend.importers import onnx_graph
+
+    made = []
+    monkeypatch.setattr(onnx_graph.np, "full", lambda shape, *a, **k: made.append(shape) or onnx_graph.np.zeros(1))
+    with pytest.raises(ModelImportError, match="Gemm node 'fc' takes its weights from the data"):
+        import_model(str(gemm_file(tmp_path, "huge.onnx", 1 << 16, 1 << 12)))  # 2^28 values: 1 GiB
+    assert made == []
+
+
+def test_odd_inputs_from_other_exporters_are_refused_in_one_line(tmp_path):
+    value = helper.make_tensor_value_info
+    scalar = save_graph(
+        tmp_path / "scalar.onnx", [helper.make_node("Relu", ["x"], ["y"])],
+        [value("x", TensorProto.FLOAT, [1])], [value("y", TensorProto.FLOAT, [1])], 11,
+    )  # fmt: skip
+    with pytest.raises(ModelImportError, match=r"input 'x' holds one number per sample \(shape \(1,\)\)"):
+        import_model(str(scalar))
+    stats = [onnx.numpy_helper.from_array(torch.ones(2).numpy(), name) for name in ("scale", "bias", "mean", "var")]
+    volume = save_graph(
+        tmp_path / "volume.onnx",
+        [helper.make_node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["y"], name="bn3d")],
+        [value("x", TensorProto.FLOAT, ["N", 2, 3, 3, 3])], [value("y", TensorProto.FLOAT, ["N", 2, 3, 3, 3])],
+        11, stats,
+    )  # fmt: skip
+    with pytest.raises(ModelImportError, match="BatchNormalization node 'bn3d' normalises 3-D volumes"):
+        import_model(str(volume))
