@@ -65,9 +65,12 @@ def window_output(
     padding: tuple[int, ...],
     dilation: tuple[int, ...] | None = None,
     what: str = "kernel",
+    ceil_mode: bool = False,
 ) -> Shape:
     """Spatial output sizes of a convolution or pooling window, axis by axis.
 
+    With `ceil_mode` (pooling) the count of windows is rounded up, as PyTorch does: a
+    last, partial window is kept as long as it starts inside the input or its left padding.
     Raises a `ShapeError` when the (dilated) window is larger than the padded input,
     which is the only way PyTorch's formula gives a size below one.
 
@@ -82,6 +85,11 @@ def window_output(
             result.append(None)
         elif size + 2 * padding[axis] < span:
             raise ShapeError(_window_too_large(sizes, kernel, padding, dilation, what), "x")
+        elif ceil_mode:
+            count = -(-(size + 2 * padding[axis] - span) // stride[axis]) + 1
+            if (count - 1) * stride[axis] >= size + padding[axis]:
+                count -= 1
+            result.append(count)
         else:
             result.append((size + 2 * padding[axis] - span) // stride[axis] + 1)
     return tuple(result)

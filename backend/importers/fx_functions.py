@@ -213,22 +213,22 @@ def _adaptive(node: fx.Node, shape_of: ShapeOf) -> Mapped:
 
 def _max_pool(node: fx.Node, shape_of: ShapeOf) -> Mapped:
     dilation = argument(node, 4, "dilation", 1)
-    if dilation not in (1, (1, 1), [1, 1]) or argument(node, 5, "ceil_mode", False):
-        raise Unmappable("F.max_pool2d with dilation or ceil_mode has no NetCanvas layer")
+    if dilation not in (1, (1, 1), [1, 1]):
+        raise Unmappable("F.max_pool2d with dilation has no NetCanvas layer")
     if argument(node, 6, "return_indices", False):
         raise Unmappable("F.max_pool2d with return_indices has no NetCanvas layer")
     kernel, stride = argument(node, 1, "kernel_size"), argument(node, 2, "stride", None)
-    values = pool_params(kernel, stride, argument(node, 3, "padding", 0))
+    values = pool_params(kernel, stride, argument(node, 3, "padding", 0), argument(node, 5, "ceil_mode", False))
     return _layer("MaxPool2d", values, ("x", _tensor(node.args[0], shape_of, node)))
 
 
 def _avg_pool(node: fx.Node, shape_of: ShapeOf) -> Mapped:
-    if argument(node, 4, "ceil_mode", False) or not argument(node, 5, "count_include_pad", True):
-        raise Unmappable("F.avg_pool2d with ceil_mode or count_include_pad=False has no NetCanvas layer")
+    if not argument(node, 5, "count_include_pad", True):
+        raise Unmappable("F.avg_pool2d with count_include_pad=False has no NetCanvas layer")
     if argument(node, 6, "divisor_override", None) is not None:
         raise Unmappable("F.avg_pool2d with divisor_override has no NetCanvas layer")
     kernel, stride = argument(node, 1, "kernel_size"), argument(node, 2, "stride", None)
-    values = pool_params(kernel, stride, argument(node, 3, "padding", 0))
+    values = pool_params(kernel, stride, argument(node, 3, "padding", 0), argument(node, 4, "ceil_mode", False))
     return _layer("AvgPool2d", values, ("x", _tensor(node.args[0], shape_of, node)))
 
 

@@ -97,21 +97,25 @@ def _softmax(m: nn.Softmax | nn.LogSoftmax) -> tuple[str, dict]:
 
 def _max_pool(m: nn.MaxPool2d) -> tuple[str, dict]:
     _require(_pair(m.dilation) == (1, 1), m, f"dilation={m.dilation}")
-    _require(not m.ceil_mode and not m.return_indices, m, "ceil_mode or return_indices")
-    return "MaxPool2d", pool_params(m.kernel_size, m.stride, m.padding)
+    _require(not m.return_indices, m, "return_indices")
+    return "MaxPool2d", pool_params(m.kernel_size, m.stride, m.padding, m.ceil_mode)
 
 
 def _avg_pool(m: nn.AvgPool2d) -> tuple[str, dict]:
-    _require(not m.ceil_mode, m, "ceil_mode=True")
     _require(m.count_include_pad and m.divisor_override is None, m, "count_include_pad=False or a divisor_override")
-    return "AvgPool2d", pool_params(m.kernel_size, m.stride, m.padding)
+    return "AvgPool2d", pool_params(m.kernel_size, m.stride, m.padding, m.ceil_mode)
 
 
-def pool_params(kernel: Any, stride: Any, padding: Any) -> dict:
+def pool_params(kernel: Any, stride: Any, padding: Any, ceil_mode: bool = False) -> dict:
     """Pooling settings, with a stride equal to the window left on auto as people write it."""
     kernel = _pair(kernel)
     stride = _pair(stride) if stride not in (None, []) else None
-    return {"kernel_size": kernel, "stride": None if stride == kernel else stride, "padding": _pair(padding)}
+    return {
+        "kernel_size": kernel,
+        "stride": None if stride == kernel else stride,
+        "padding": _pair(padding),
+        "ceil_mode": bool(ceil_mode),
+    }
 
 
 def _adaptive(m: nn.AdaptiveAvgPool2d) -> tuple[str, dict]:

@@ -19,6 +19,7 @@ from backend.importers.common import Port, Unmappable, Unmapped, multiplies
 from backend.importers.onnx_builder import Handler, Node, OnnxBuilder, Recurrent, describe
 from backend.importers.onnx_graph import INT64_MAX
 from backend.importers.onnx_recurrent import follow_layout, recurrent, state_part
+from graph.shapes import ShapeError, window_output
 
 
 def _pads(b: OnnxBuilder, node: Node, axes: int) -> tuple[int, ...] | str:
@@ -191,20 +192,44 @@ def _dropout(b: OnnxBuilder, node: Node) -> None:
 def _pool(type_name: str) -> Handler:
     def handle(b: OnnxBuilder, node: Node) -> None:
         kernel = tuple(b.graph.attr(node, "kernel_shape"))
-        if len(kernel) != 2 or b.graph.attr(node, "ceil_mode", 0):
-            raise Unmappable(f"{describe(node)} is not a 2-D pooling without ceil_mode")
+        if len(kernel) != 2:
+            raise Unmappable(f"{describe(node)} is not a 2-D pooling")
         if tuple(b.graph.attr(node, "dilations", [1, 1])) != (1, 1) or b.graph.attr(node, "storage_order", 0):
             raise Unmappable(f"{describe(node)} has dilations, which {type_name} here cannot")
-        padding = _pads(b, node, 2)
-        if padding == "same":
+        if b.graph.attr(node, "auto_pad", "NOTSET") in ("SAME_UPPER", "SAME_LOWER"):
             raise Unmappable(f"{describe(node)} pads 'same', which {type_name} cannot")
-        if type_name == "AvgPool2d" and any(padding) and not b.graph.attr(node, "count_include_pad", 0):
-            raise Unmappable(f"{describe(node)} leaves padding out of its averages, which AvgPool2d cannot")
         stride = tuple(b.graph.attr(node, "strides", [1, 1]))
+        pads = list(b.graph.attr(node, "pads", [0] * 4)) if b.graph.attr(node, "auto_pad", "NOTSET") != "VALID" else []
+        padding, ceil = tuple(pads[:2]) if pads else (0, 0), bool(b.graph.attr(node, "ceil_mode", 0))
+        include_pad = b.graph.attr(node, "count_include_pad", 0)
+        if pads and pads[:2] != pads[2:]:
+            _uneven_pool_pads(b, node, type_name, kernel, stride, pads, include_pad)
+            ceil = True
+        elif type_name == "AvgPool2d" and any(padding) and not include_pad:
+            raise Unmappable(f"{describe(node)} leaves padding out of its averages, which AvgPool2d cannot")
         values = {"kernel_size": kernel, "stride": None if stride == kernel else stride, "padding": padding}
-        b.layer(node, type_name, values, [b.link("x", node.input[0], node)])
+        b.layer(node, type_name, {**values, "ceil_mode": ceil}, [b.link("x", node.input[0], node)])
 
     return handle
+
+
+def _uneven_pool_pads(b: OnnxBuilder, node: Node, type_name: str, kernel, stride, pads: list, include_pad) -> None:
+    """Caffe's pooling rounds up by padding the bottom and right more: that is ``ceil_mode`` when the sizes agree
+    (and, for an average, when only the real values are counted and nothing is padded before)."""
+    before, after = tuple(pads[:2]), tuple(pads[2:])
+    sizes, out = (b.graph.shape(node.input[0]) or [])[2:], (b.graph.shape(node.output[0]) or [])[2:]
+    refusal = Unmappable(f"{describe(node)} pads its sides unevenly ({pads}), which NetCanvas layers cannot")
+    known = len(sizes) == len(out) == 2 and all(isinstance(s, int) for s in (*sizes, *out))
+    if not known or any(a < b_ for a, b_ in zip(after, before, strict=True)):
+        raise refusal
+    if type_name == "AvgPool2d" and (any(before) or include_pad):
+        raise refusal
+    try:
+        rounded_up = window_output(tuple(sizes), kernel, stride, before, what="window", ceil_mode=True)
+    except ShapeError:
+        raise refusal from None
+    if rounded_up != tuple(out):
+        raise refusal
 
 
 def _global_average(b: OnnxBuilder, node: Node) -> None:

@@ -28,7 +28,8 @@ def _pool_infer(inputs: dict, p: dict) -> tuple:
             "PyTorch allows at most half",
             "x",
         )
-    return (shape[0], *window_output(shape[1:], kernel, stride, p["padding"], what="window"))
+    sizes = window_output(shape[1:], kernel, stride, p["padding"], what="window", ceil_mode=p["ceil_mode"])
+    return (shape[0], *sizes)
 
 
 def _pool_build(type_name: str):
@@ -38,6 +39,8 @@ def _pool_build(type_name: str):
             text += f", stride={render(squeeze(p['stride']))}"
         if p["padding"] != (0, 0):
             text += f", padding={render(squeeze(p['padding']))}"
+        if p["ceil_mode"] is not False:
+            text += f", ceil_mode={render(p['ceil_mode'])}"
         return text + ")"
 
     return build
@@ -56,6 +59,13 @@ def _pool_params() -> tuple[Param, ...]:
             auto=True,
         ),
         Param("padding", "ints", (0, 0), "Padding on each side (at most half the window).", minimum=0, maximum=512),
+        Param(
+            "ceil_mode",
+            "bool",
+            False,
+            "Round the number of windows up: a last, partial window covers what is left at the edge "
+            "(GoogLeNet and networks converted from Caffe pool this way).",
+        ),
     )
 
 

@@ -96,6 +96,16 @@ def test_channel_ranges_become_slices(tmp_path):
     assert same_outputs(model, generated, torch.randn(2, 3, 8, 8)) < 1e-5
 
 
+def test_pools_that_round_up_keep_ceil_mode(tmp_path):
+    result, generated, model = imported(tmp_path, "CeilPools", "3,16,16")
+    pools = {n.type: n.params["ceil_mode"] for n in result.project.main.nodes.values() if "Pool" in n.type}
+    assert pools == {"MaxPool2d": True, "AvgPool2d": True} and not result.kept
+    report = validate_project(result.project)[result.project.main.name]
+    # 14 -> 7 -> 4 with the last, partial windows kept (6 -> 3 without)
+    assert report.ok and list(report.output_shapes(result.project.main).values()) == [(4, 4, 4)]
+    assert same_outputs(model, generated, torch.randn(2, 3, 16, 16)) < 1e-5
+
+
 def test_a_module_called_with_a_list_is_drawn_inside_its_caller(tmp_path):
     result, generated, model = imported(tmp_path, "Aggregating", "3,8,8")
     assert not result.kept and not result.project.blocks

@@ -127,6 +127,7 @@ def _zoo():
         ("SqueezeExcite", (3, 8, 8)),  # a Mul of (C, H, W) by a (C, 1, 1) gate
         ("Aggregating", (3, 8, 8)),
         ("DualPath", (3, 8, 8)),  # Slice nodes
+        ("CeilPools", (3, 16, 16)),  # ceil_mode
     ],
 )
 def test_files_from_torch_onnx_export_import_with_their_weights(tmp_path, class_name, shape):
@@ -276,3 +277,30 @@ def test_odd_inputs_from_other_exporters_are_refused_in_one_line(tmp_path):
     )  # fmt: skip
     with pytest.raises(ModelImportError, match="BatchNormalization node 'bn3d' normalises 3-D volumes"):
         import_model(str(volume))
+
+
+def test_caffe_style_pooling_padded_more_at_the_end_is_ceil_mode(tmp_path):
+    """BVLC AlexNet as converted from Caffe: MaxPool 3x3/2 on 55x55 with pads [0, 0, 1, 1] gives 27x27."""
+    value = helper.make_tensor_value_info
+    pool = helper.make_node(
+        "MaxPool", ["x"], ["y"], name="pool1", kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1]
+    )
+    path = save_graph(
+        tmp_path / "caffe.onnx", [pool], [value("x", TensorProto.FLOAT, [1, 2, 8, 8])],
+        [value("y", TensorProto.FLOAT, [1, 2, 4, 4])], 9,
+    )  # fmt: skip
+    result = import_model(str(path))
+    (node,) = [n for n in result.project.main.nodes.values() if n.type == "MaxPool2d"]
+    assert node.params["ceil_mode"] is True and node.params["padding"] == (0, 0)
+    model = next(iter(build_models(result.project)[0].values()))
+    x = torch.randn(1, 2, 8, 8)
+    assert torch.equal(model(x), torch.nn.functional.max_pool2d(x, 3, 2, ceil_mode=True))
+    odd = helper.make_node(
+        "AveragePool", ["x"], ["y"], name="pool5", kernel_shape=[7, 7], strides=[1, 1], pads=[0, 0, 1, 1]
+    )
+    path = save_graph(
+        tmp_path / "odd.onnx", [odd], [value("x", TensorProto.FLOAT, [1, 2, 7, 7])],
+        [value("y", TensorProto.FLOAT, [1, 2, 2, 2])], 9,
+    )  # fmt: skip
+    with pytest.raises(ModelImportError, match=r"AveragePool node 'pool5' pads its sides unevenly \(\[0, 0, 1, 1\]\)"):
+        import_model(str(path))

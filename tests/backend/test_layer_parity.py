@@ -143,7 +143,8 @@ def pool(draw):
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
     stride = draw(st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)))
     sizes = tuple(draw(st.integers(max(1, k - 2 * p), k + 5)) for k, p in zip(kernel, padding, strict=True))
-    return {"kernel_size": kernel, "stride": stride, "padding": padding}, one((draw(SIZE), *sizes))
+    values = {"kernel_size": kernel, "stride": stride, "padding": padding, "ceil_mode": draw(st.booleans())}
+    return values, one((draw(SIZE), *sizes))
 
 
 @st.composite

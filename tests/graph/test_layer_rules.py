@@ -78,8 +78,8 @@ def test_every_spec_explains_itself_and_faces_real_params():
         ("Conv1d", "in_channels out_channels kernel_size stride padding dilation groups bias"),
         ("Conv2d", "in_channels out_channels kernel_size stride padding dilation groups bias"),
         ("ConvTranspose2d", "in_channels out_channels kernel_size stride padding output_padding bias"),
-        ("MaxPool2d", "kernel_size stride padding"),
-        ("AvgPool2d", "kernel_size stride padding"),
+        ("MaxPool2d", "kernel_size stride padding ceil_mode"),
+        ("AvgPool2d", "kernel_size stride padding ceil_mode"),
         ("AdaptiveAvgPool2d", "output_size"),
         ("GlobalAvgPool", ""),
         ("GlobalMaxPool", ""),
@@ -317,6 +317,16 @@ def test_slice_keeps_a_range_along_one_dimension():
     assert forward("Slice", {"x": ["x1"]}, {"out": "head"}, dim=1, end=64) == ["head = x1[:, :64]"]
     assert forward("Slice", {"x": ["x1"]}, {"out": "tail"}, dim=2, start=3) == ["tail = x1[:, :, 3:]"]
     assert forward("Slice", {"x": ["x1"]}, {"out": "last"}, dim=-2, start=-2, end=-1) == ["last = x1[..., -2:-1, :]"]
+
+
+def test_ceil_mode_pools_keep_a_last_partial_window():
+    assert infer("MaxPool2d", (64, 112, 112), kernel_size=(3, 3), stride=(2, 2)) == (64, 55, 55)
+    assert infer("MaxPool2d", (64, 112, 112), kernel_size=(3, 3), stride=(2, 2), ceil_mode=True) == (64, 56, 56)
+    # the last window must start inside the input or its left padding (PyTorch drops one that would not)
+    assert infer("AvgPool2d", (1, 5, 5), kernel_size=(2, 2), stride=(2, 2), padding=(1, 1), ceil_mode=True) == (1, 3, 3)
+    assert build("MaxPool2d", (64, 112, 112), kernel_size=(3, 3), stride=(2, 2), ceil_mode=True) == (
+        "nn.MaxPool2d(3, stride=2, ceil_mode=True)"
+    )
 
 
 def test_concat():

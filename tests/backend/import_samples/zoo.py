@@ -228,6 +228,18 @@ class DualPath(nn.Module):
         return torch.cat([x[:, :d] + out[:, :d], x[:, d:, :, :], out[:, d:]], 1)[..., -2:]
 
 
+class CeilPools(nn.Module):
+    """Pools that round their window count up (ceil_mode), as GoogLeNet's do."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)
+
+    def forward(self, x):
+        return F.avg_pool2d(self.pool(self.conv(x)), 2, ceil_mode=True)
+
+
 class NeedsArgs(nn.Module):
     """Cannot be built with no arguments."""
 
