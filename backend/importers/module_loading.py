@@ -203,11 +203,13 @@ def _load_file(path: Path) -> tuple[Any, str, bool]:
         raise ModelImportError(f"{path}: is not a file")
     path = path.resolve()
     package = _package_of(path)
-    if package is not None:
+    if package is not None and _forget_users_package(package[1].split(".")[0]):
         root, dotted = package
+        _forget_modules_under(root)
         with on_path(root):
             module, _ = _load_module(dotted, path.name)
         return module, str(root), True
+    _forget_modules_under(path.parent)
     stem = path.stem
     existing = sys.modules.get(stem)
     # Imported under its own name, as `import stem` would, so kept modules can be imported again by that
@@ -232,12 +234,7 @@ def _load_file(path: Path) -> tuple[Any, str, bool]:
 
 def _package_of(path: Path) -> tuple[Path, str] | None:
     """For a file inside a package (folders with ``__init__.py``): the folder above the top package and
-    the file's dotted name, so it is imported as ``models.resnet`` and its relative imports work.
-
-    None for a file outside any package, or when the top package's name is taken by a module already
-    imported from elsewhere (NetCanvas's own ``app``, a second ``models``): the file is then imported
-    on its own, as before.
-    """
+    the file's dotted name, so it is imported as ``models.resnet`` and its relative imports work."""
     parts = [path.stem]
     folder = path.parent
     while (folder / "__init__.py").is_file() and folder.parent != folder:
@@ -245,18 +242,58 @@ def _package_of(path: Path) -> tuple[Path, str] | None:
         folder = folder.parent
     if len(parts) == 1 or not all(part.isidentifier() for part in parts):
         return None
-    existing = sys.modules.get(parts[0])
-    if existing is not None:
-        locations = [Path(p).resolve() for p in getattr(existing, "__path__", [])]
-        if (folder / parts[0]).resolve() not in locations:
-            return None
     return folder, ".".join(parts)
+
+
+# -- reading the user's code afresh ----------------------------------------------------------------------
+# The window imports in one long-lived process: after the user edits their model and imports it again, the
+# edited files must be read, not the modules Python cached the first time. Modules of Python, of installed
+# packages and of NetCanvas itself are never forgotten.
+_NETCANVAS_PACKAGES = tuple(Path(__file__).resolve().parents[2] / name for name in ("app", "backend", "graph"))
+
+
+def _users_file(module: Any) -> str | None:
+    """The file of a module of the user's own code (not Python's, an installed package's or NetCanvas's)."""
+    file = getattr(module, "__file__", None)
+    if not file:
+        return None
+    resolved = Path(file).resolve()
+    ours = any(resolved.is_relative_to(package) for package in _NETCANVAS_PACKAGES)
+    if ours or not is_user_file(file) or str(resolved).startswith(_PACKAGES):
+        return None
+    return str(resolved)
+
+
+def _forget_modules_under(folder: Path) -> None:
+    """Forget the user's modules read from files under `folder`, so importing reads those files again."""
+    importlib.invalidate_caches()  # files added since the last import are found too
+    for name, module in list(sys.modules.items()):
+        file = _users_file(module)
+        if file is not None and Path(file).is_relative_to(folder):
+            del sys.modules[name]
+
+
+def _forget_users_package(top: str) -> bool:
+    """Forget a package of the user's called `top` (another repository's ``models``) with its modules.
+
+    False when `top` names a module of Python, an installed package or NetCanvas: it stays, and a file
+    of a package by that name can only be imported on its own.
+    """
+    existing = sys.modules.get(top)
+    if existing is None:
+        return True
+    if _users_file(existing) is None:
+        return False
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        del sys.modules[name]
+    return True
 
 
 def _load_module(name: str, shown: str = "") -> tuple[Any, str]:
     """Import the dotted module `name`, looking in the current folder too; returns it and the folder generated
     code must put on ``sys.path`` to import it again ("" when it is installed)."""
     shown = shown or name
+    _forget_users_package(name.split(".")[0])
     try:
         with on_path(Path.cwd()):
             module = importlib.import_module(name)

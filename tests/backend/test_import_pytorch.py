@@ -376,3 +376,33 @@ def test_listing_a_file_finds_its_classes_and_the_functions_that_build_them():
         "deeper_alias": ((), "Net"),
         "Wide": (("width",), "Net"),
     }
+
+
+def test_importing_again_after_an_edit_reads_the_edited_files(tmp_path):
+    """The window imports in one process: a model fixed by its author and imported again must be the new one."""
+    package = tmp_path / "repo" / "nets"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "parts.py").write_text("WIDTH = 4\n")
+    model = package / "net.py"
+    model.write_text(
+        "from torch import nn\nfrom . import parts\n\n\n"
+        "def small():\n    return nn.Sequential(nn.Linear(8, parts.WIDTH), nn.ReLU())\n"
+    )
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "sizes.py").write_text("WIDTH = 4\n")
+    (plain / "net.py").write_text(
+        "from torch import nn\nimport sizes\n\n\nclass Net(nn.Sequential):\n"
+        "    def __init__(self):\n        super().__init__(nn.Linear(8, sizes.WIDTH))\n"
+    )
+
+    def widths():
+        a = import_model(f"{model}:small", [(8,)]).project.main
+        b = import_model(f"{plain / 'net.py'}:Net", [(8,)]).project.main
+        return [n.params["out_features"] for net in (a, b) for n in net.nodes.values() if n.type == "Linear"]
+
+    assert widths() == [4, 4]
+    (package / "parts.py").write_text("WIDTH = 16\n")  # a new size: Python's cache checks size and mtime
+    (plain / "sizes.py").write_text("WIDTH = 32\n")
+    assert widths() == [16, 32]
