@@ -119,3 +119,18 @@ def check_channels(shape: Shape, value: int | None, name: str = "in_channels") -
     if value is None and channels is None:
         raise ShapeError(f"needs a known number of channels but gets {format_shape(shape)}", "x")
     return value if value is not None else channels
+
+
+def sample_axis(dim: int, rank: int, verb: str) -> int:
+    """The index in one sample's shape of a tensor's `dim` (1 is the first axis after the batch, -1 the last).
+
+    Raises a `ShapeError` naming what the layer does (`verb`: "concatenate", "slice") when `dim` is the batch or
+    beyond the sample's `rank` dimensions.
+    """
+    if dim == 0 or not -rank <= dim <= rank:
+        raise ShapeError(
+            f"cannot {verb} along dim {dim}: each input has {rank} dimension(s) per sample, "
+            f"so dim must be 1 to {rank} (the batch is dim 0) or -1 to -{rank}",
+            "x",
+        )
+    return dim - 1 if dim > 0 else rank + dim

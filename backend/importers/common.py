@@ -304,3 +304,20 @@ def multiplies(shapes: list[tuple]) -> bool:
     except ShapeError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Shuffled:
+    """Channels split into groups and transposed (ShuffleNet's shuffle): a ChannelShuffle at `port`, once the
+    result is reshaped back to `shape` (the shape the channels were split from, as the importer writes shapes)."""
+
+    port: Port
+    shape: tuple
+
+
+def shuffle_groups(before: tuple | list, split: tuple | list) -> int:
+    """The groups g when full shapes go (N, C, ...) -> (N, g, C/g, ...) in a channel shuffle's split, else 0."""
+    if len(split) != len(before) + 1 or len(before) < 3 or not all(isinstance(d, int) for d in (*before, *split)):
+        return 0
+    fits = split[0] == before[0] and split[1] * split[2] == before[1] and list(split[3:]) == list(before[2:])
+    return split[1] if fits else 0

@@ -28,7 +28,18 @@ from typing import Any
 import torch
 from torch import fx, nn
 
-from backend.importers.common import Body, Instance, IRNode, Link, Port, Unmappable, Unmapped, prune
+from backend.importers.common import (
+    Body,
+    Instance,
+    IRNode,
+    Link,
+    Port,
+    Shuffled,
+    Unmappable,
+    Unmapped,
+    prune,
+    shuffle_groups,
+)
 from backend.importers.fx_functions import Alias, argument, call_name, map_call
 from backend.importers.fx_layers import RECURRENT, layer_for_module
 from backend.importers.module_loading import (
@@ -528,10 +539,41 @@ class _Level:
             n.args = (n.args[0], *fx.node.map_arg(n.args[1:], lambda a: numbers.get(a, a)))
             n.kwargs = fx.node.map_arg(n.kwargs, lambda a: numbers.get(a, a))
 
+    def _shuffle(self, n: fx.Node) -> bool:
+        """ShuffleNet's ``x.view(N, g, C // g, H, W).transpose(1, 2)`` (or ``.permute(0, 2, 1, 3, 4)``): a
+        ChannelShuffle, once the result is reshaped back to (N, C, H, W)."""
+        axes = [a for a in n.args[1:] if not isinstance(a, fx.Node)]
+        axes = list(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        split = n.args[0] if n.args else None
+        swapped = (n.target in ("transpose", torch.transpose) and sorted(axes) == [1, 2]) or (
+            n.target == "permute" and axes[:3] == [0, 2, 1] and axes[3:] == list(range(3, len(axes)))
+        )
+        if not swapped or not isinstance(split, fx.Node) or split.target not in ("view", "reshape", torch.reshape):
+            return False
+        original = split.args[0]
+        before, after = self._shape(original), self._shape(split)
+        groups = shuffle_groups(before, after) if before and after and len(split.users) == 1 else 0
+        if not groups:
+            return False
+        try:
+            port = self._port(original, n)
+        except Unmappable:
+            return False
+        links = [Link("x", port.node.name, port.port)]
+        node = self._add("shuffle", "ChannelShuffle", {"groups": groups}, links, shapes={"out": before[1:]})
+        self.values[n] = Shuffled(Port(node, "out"), before)
+        return True
+
     def _call(self, n: fx.Node) -> None:
         self._fold_numbers(n)
         source = n.args[0] if n.args else None
         kind = self.values.get(source) if isinstance(source, fx.Node) else None
+        if isinstance(kind, Shuffled) and n.target in ("view", "reshape", torch.reshape, torch.flatten, "flatten"):
+            shape = self._shape(n)
+            self.values[n] = kind.port if shape == kind.shape else Unmapped("shuffled channels reshaped otherwise")
+            return
+        if self._shuffle(n):
+            return
         if n.target is operator.getitem and isinstance(kind, (Recurrent, Several)):
             self.values[n] = self._part(kind, n.args[1], n)
             return

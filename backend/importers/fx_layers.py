@@ -191,6 +191,7 @@ MODULE_LAYERS: dict[type, Converter] = {
     nn.LSTM: _recurrent,
     nn.GRU: _recurrent,
     nn.Embedding: _embedding,
+    nn.ChannelShuffle: lambda m: ("ChannelShuffle", {"groups": m.groups}),
 }
 
 

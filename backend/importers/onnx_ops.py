@@ -15,7 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from backend.importers.common import Port, Unmappable, Unmapped, multiplies
+from backend.importers.common import (
+    Link,
+    Port,
+    Shuffled,
+    Unmappable,
+    Unmapped,
+    checked_params,
+    multiplies,
+    shuffle_groups,
+)
 from backend.importers.onnx_builder import Handler, Node, OnnxBuilder, Recurrent, describe
 from backend.importers.onnx_graph import INT64_MAX
 from backend.importers.onnx_recurrent import follow_layout, recurrent, state_part
@@ -403,10 +412,46 @@ def _rearrange(b: OnnxBuilder, node: Node) -> None:
         raise Unmappable(value.reason)
     if isinstance(value, Recurrent) and value.part in ("Y", "time_first"):
         follow_layout(b, node, value)
+    elif node.op_type == "Transpose" and _shuffle_groups(b, node):
+        reshape = b.graph.producers[node.input[0]]
+        values = {"groups": _shuffle_groups(b, node)}
+        links = [b.link("x", reshape.input[0], node)]
+        shuffle = b.add(node, "ChannelShuffle", checked_params("ChannelShuffle", values), links)
+        b.values[node.output[0]] = Shuffled(Port(shuffle, "out"), b.sample_shape(reshape.input[0]))
+    elif node.op_type == "Transpose" and isinstance(value, Shuffled) and _swaps_groups(b, node, value):
+        # Two shuffles in a row, the reshapes between them dropped by the exporter: (N, a, b, ...) -> (N, b, a, ...)
+        # of channels already shuffled is a shuffle of those channels in `a` groups.
+        values = {"groups": b.graph.shape(node.input[0])[1]}
+        links = [Link("x", value.port.node.name, value.port.port)]
+        value.port.node.shapes = {"out": value.shape}
+        shuffle = b.add(node, "ChannelShuffle", checked_params("ChannelShuffle", values), links)
+        b.values[node.output[0]] = Shuffled(Port(shuffle, "out"), value.shape)
+    elif node.op_type == "Reshape" and isinstance(value, Shuffled):
+        if b.sample_shape(node.output[0]) != value.shape:
+            raise Unmappable(f"{describe(node)} reshapes shuffled channels into {b.sample_shape(node.output[0])}")
+        value.port.node.shapes = {"out": value.shape}
+        b.values[node.output[0]] = value.port
     elif node.op_type == "Reshape":
         _reshape_layer(b, node)
     else:
         raise Unmappable(f"{describe(node)} rearranges a tensor, which NetCanvas cannot draw")
+
+
+def _swaps_groups(b: OnnxBuilder, node: Node, value: Shuffled) -> bool:
+    split = b.graph.shape(node.input[0]) or []
+    perm = list(b.graph.attr(node, "perm", []))
+    return bool(shuffle_groups((split[0], *value.shape), split)) and perm == [0, 2, 1, *range(3, len(split))]
+
+
+def _shuffle_groups(b: OnnxBuilder, node: Node) -> int:
+    """The groups of ShuffleNet's shuffle (Reshape (C, ...) -> (g, C/g, ...), then Transpose swapping them), or 0."""
+    reshape = b.graph.producers.get(node.input[0])
+    if reshape is None or reshape.op_type != "Reshape" or b.graph.uses.get(node.input[0], 0) != 1:
+        return 0
+    before, split = b.graph.shape(reshape.input[0]) or [], b.graph.shape(node.input[0]) or []
+    if list(b.graph.attr(node, "perm", [])) != [0, 2, 1, *range(3, len(split))]:
+        return 0
+    return shuffle_groups(before, split)
 
 
 def _tile(b: OnnxBuilder, node: Node) -> None:

@@ -1,10 +1,10 @@
-"""Core layers: Linear (dense), Flatten, Reshape, Slice, Identity."""
+"""Core layers: Linear (dense), Flatten, Reshape, Slice, ChannelShuffle, Identity."""
 
 from __future__ import annotations
 
 from graph.params import MAX_DIM, Param
 from graph.registry import register
-from graph.shapes import ShapeError, format_shape, numel
+from graph.shapes import ShapeError, format_shape, numel, sample_axis
 from graph.spec import LayerSpec, render
 
 
@@ -153,26 +153,14 @@ register(
 )
 
 
-def _slice_axis(shape, dim: int) -> int:
-    """The index in a sample's shape of `dim` (1 is the first axis after the batch; -1 the last)."""
-    rank = len(shape)
-    if dim == 0 or not -rank <= dim <= rank:
-        raise ShapeError(
-            f"cannot slice along dim {dim}: each input has {rank} dimension(s) per sample, "
-            f"so dim must be 1 to {rank} (the batch is dim 0) or -1 to -{rank}",
-            "x",
-        )
-    return dim - 1 if dim > 0 else rank + dim
-
-
 def _slice_auto(inputs, p):
     shape = inputs["x"][0]
-    return {"end": shape[_slice_axis(shape, p["dim"])]}
+    return {"end": shape[sample_axis(p["dim"], len(shape), "slice")]}
 
 
 def _slice_infer(inputs, p):
     shape = inputs["x"][0]
-    axis = _slice_axis(shape, p["dim"])
+    axis = sample_axis(p["dim"], len(shape), "slice")
     size, start, end = shape[axis], p["start"], p["end"]
     if size is None:
         known = start >= 0 and end is not None and end >= 0
@@ -238,6 +226,35 @@ register(
         build=None,
         forward=_slice_forward,
         face=("dim", "start", "end"),
+    )
+)
+
+
+def _shuffle_infer(inputs, p):
+    shape = inputs["x"][0]
+    if len(shape) < 2:
+        raise ShapeError(
+            f"needs channels and at least one more axis per sample, (C, ...), but gets {format_shape(shape)}", "x"
+        )
+    channels, groups = shape[0], p["groups"]
+    if channels is not None and channels % groups:
+        raise ShapeError(f"cannot share {channels} channels among {groups} groups; choose groups that divide it", "x")
+    return shape
+
+
+register(
+    LayerSpec(
+        type="ChannelShuffle",
+        category="Core",
+        doc="Interleaves the channels of its groups: with groups=2, channels 0 1 2 3 come out as 0 2 1 3. A grouped "
+        "convolution only mixes channels within each group; shuffling after it lets the next one see every group, "
+        "which is how ShuffleNet keeps grouped convolutions cheap without cutting the groups off from each other.",
+        params=(
+            Param("groups", "int", 2, "Number of groups the channels are interleaved from.", minimum=1, maximum=4096),
+        ),
+        infer=_shuffle_infer,
+        build=lambda inputs, p: f"nn.ChannelShuffle({render(p['groups'])})",
+        face=("groups",),
     )
 )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from graph.params import Param
 from graph.registry import register
-from graph.shapes import Shape, ShapeError, format_shape
+from graph.shapes import Shape, ShapeError, format_shape, sample_axis
 from graph.spec import ForwardContext, LayerSpec, Port, render
 
 
@@ -107,13 +107,7 @@ def _concat_infer(inputs: dict, p: dict) -> Shape:
     if any(len(s) != rank for s in shapes):
         raise ShapeError(f"needs inputs with the same number of dimensions, but they are {_listing(shapes)}", "x")
     dim = p["dim"]
-    if dim == 0 or not -rank <= dim <= rank:
-        raise ShapeError(
-            f"cannot concatenate along dim {dim}: each input has {rank} dimension(s) per sample, "
-            f"so dim must be 1 to {rank} (the batch is dim 0) or -1 to -{rank}",
-            "x",
-        )
-    axis = dim - 1 if dim > 0 else rank + dim
+    axis = sample_axis(dim, rank, "concatenate")
     result: list = list(shapes[0])
     total: int | None = 0
     for shape in shapes:

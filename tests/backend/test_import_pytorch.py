@@ -106,6 +106,16 @@ def test_pools_that_round_up_keep_ceil_mode(tmp_path):
     assert same_outputs(model, generated, torch.randn(2, 3, 16, 16)) < 1e-5
 
 
+def test_channel_shuffles_become_one_layer(tmp_path):
+    result, generated, model = imported(tmp_path, "Shuffle", "3,6,6")
+    network = result.project.main
+    shuffles = sorted(n.params["groups"] for n in network.nodes.values() if n.type == "ChannelShuffle")
+    assert shuffles == [2, 2, 4] and not result.kept
+    assert not [n for n in network.nodes.values() if n.type in ("Reshape", "Flatten")]
+    assert validate_project(result.project)[network.name].ok
+    assert same_outputs(model, generated, torch.randn(2, 3, 6, 6)) < 1e-6
+
+
 def test_a_module_called_with_a_list_is_drawn_inside_its_caller(tmp_path):
     result, generated, model = imported(tmp_path, "Aggregating", "3,8,8")
     assert not result.kept and not result.project.blocks

@@ -128,6 +128,7 @@ def _zoo():
         ("Aggregating", (3, 8, 8)),
         ("DualPath", (3, 8, 8)),  # Slice nodes
         ("CeilPools", (3, 16, 16)),  # ceil_mode
+        ("Shuffle", (3, 6, 6)),  # Reshape -> Transpose -> Reshape: ChannelShuffle
     ],
 )
 def test_files_from_torch_onnx_export_import_with_their_weights(tmp_path, class_name, shape):

@@ -229,6 +229,13 @@ def slices(draw):
 
 
 @st.composite
+def channel_shuffle(draw):
+    groups = draw(st.integers(1, 4))
+    shape = (groups * draw(st.integers(1, 3)), *draw(shapes(1, 2)))
+    return {"groups": groups}, one(shape)
+
+
+@st.composite
 def concat(draw):
     shape = list(draw(shapes(1, 3)))
     dim = draw(st.integers(1, len(shape)) | st.integers(-len(shape), -1))
@@ -329,6 +336,7 @@ VALID = {
     "Multiply": same_shapes() | broadcast_shapes(),
     "Concat": concat(),
     "Slice": slices(),
+    "ChannelShuffle": channel_shuffle(),
     "Embedding": embedding(),
     "RNN": recurrent("RNN"),
     "LSTM": recurrent("LSTM"),

@@ -92,6 +92,7 @@ def test_every_spec_explains_itself_and_faces_real_params():
         ("Add", ""),
         ("Concat", "dim"),
         ("Slice", "dim start end"),
+        ("ChannelShuffle", "groups"),
         ("Multiply", ""),
         ("Embedding", "num_embeddings embedding_dim"),
         ("RNN", "input_size hidden_size num_layers nonlinearity bidirectional dropout bias"),
@@ -327,6 +328,15 @@ def test_ceil_mode_pools_keep_a_last_partial_window():
     assert build("MaxPool2d", (64, 112, 112), kernel_size=(3, 3), stride=(2, 2), ceil_mode=True) == (
         "nn.MaxPool2d(3, stride=2, ceil_mode=True)"
     )
+
+
+def test_channel_shuffle_interleaves_groups_of_channels():
+    assert infer("ChannelShuffle", (24, 8, 8), groups=3) == (24, 8, 8)
+    assert refusal("ChannelShuffle", (24, 8, 8), groups=5) == (
+        "cannot share 24 channels among 5 groups; choose groups that divide it"
+    )
+    assert refusal("ChannelShuffle", (24,)).startswith("needs channels and at least one more axis")
+    assert build("ChannelShuffle", (24, 8, 8), groups=3) == "nn.ChannelShuffle(3)"
 
 
 def test_concat():

@@ -240,6 +240,26 @@ class CeilPools(nn.Module):
         return F.avg_pool2d(self.pool(self.conv(x)), 2, ceil_mode=True)
 
 
+class Shuffle(nn.Module):
+    """ShuffleNet's channel shuffle written out, as kuangliu/pytorch-cifar writes it, and as a module."""
+
+    def __init__(self, groups=2):
+        super().__init__()
+        self.groups = groups
+        self.conv = nn.Conv2d(3, 8, 1, groups=1)
+        self.grouped = nn.Conv2d(8, 8, 3, padding=1, groups=2)
+        self.module = nn.ChannelShuffle(4)
+
+    def forward(self, x):
+        x = self.conv(x)
+        n, c, h, w = x.size()
+        g = self.groups
+        x = x.view(n, g, c // g, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w)
+        x = self.grouped(x)
+        x = x.view(n, g, c // g, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+        return self.module(x)
+
+
 class NeedsArgs(nn.Module):
     """Cannot be built with no arguments."""
 
