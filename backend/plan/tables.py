@@ -6,8 +6,8 @@ tabs are recognised as separators, and so are runs of spaces when no other
 separator is found (tables written by ``np.savetxt`` or for R); a ``.gz`` file is
 read through gzip. As spreadsheets save them in much of Europe, a table separated
 by semicolons may write decimal commas (``1,5``), and a file that is not UTF-8 is
-read as Windows-1252 (Excel's "CSV" on Windows). When no target is named the suggested one is
-used (`suggest_target`). Every problem is one line naming the file, the row and
+read as Windows-1252 (Excel's "CSV" on Windows). When no target is named the
+suggested one is used (`suggest_target`). Every problem is one line naming the file, the row and
 the column, and what to do about it.
 """
 
@@ -129,12 +129,8 @@ def is_missing(cell: str) -> bool:
 
 def column_type(cells: list[str]) -> str:
     """``integer``, ``number`` or ``text`` for the filled cells of a column (``empty`` when none are)."""
-    try:  # a clean column, parsed in C
-        values = np.array(cells, dtype=np.float64)
-        clean = bool(np.all(np.isfinite(values)))
-    except ValueError:
-        clean = False
-    if not clean:
+    values = _clean_numbers(cells)
+    if values is None:
         filled = [cell.strip() for cell in cells if not is_missing(cell)]
         if not filled:
             return "empty"
@@ -194,14 +190,21 @@ def read_csv_table(path: str | Path, target: str = "") -> ArraySource:
     return ArraySource(path.name, x, values.astype(np.float32), "tabular", task, notes=notes)
 
 
-def _numbers(path: Path, column: str, cells: list[str]) -> np.ndarray:
-    try:  # numpy parses a clean column in C; anything else is looked at cell by cell for its message
+def _clean_numbers(cells: list[str]) -> np.ndarray | None:
+    """A column whose every cell is a finite number, parsed by numpy in C; None for anything else (empty or
+    missing cells, words, NaN), which callers look at cell by cell."""
+    try:
         values = np.array(cells, dtype=np.float64)
-        if np.all(np.isfinite(values)):
-            return values
     except ValueError:
-        pass
-    values = np.empty(len(cells), dtype=np.float64)
+        return None
+    return values if np.all(np.isfinite(values)) else None
+
+
+def _numbers(path: Path, column: str, cells: list[str]) -> np.ndarray:
+    values = _clean_numbers(cells)
+    if values is not None:
+        return values
+    values = np.empty(len(cells), dtype=np.float64)  # looked at cell by cell, to word the problem
     for index, cell in enumerate(cells):
         text = cell.strip()
         if is_missing(text):
