@@ -31,15 +31,26 @@ from backend.importers.onnx_recurrent import follow_layout, recurrent, state_par
 from graph.shapes import ShapeError, window_output
 
 
-def _pads(b: OnnxBuilder, node: Node, axes: int) -> tuple[int, ...] | str:
+def _side_pads(b: OnnxBuilder, node: Node, axes: int) -> list[int] | str:
+    """Padding before each axis, then after each (ONNX's ``pads``), or ``"same"``."""
     auto = b.graph.attr(node, "auto_pad", "NOTSET")
     if auto == "VALID":
-        return (0,) * axes
+        return [0] * 2 * axes
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         return "same"
-    pads = list(b.graph.attr(node, "pads", [0] * 2 * axes))
+    return list(b.graph.attr(node, "pads", [0] * 2 * axes))
+
+
+def _uneven(node: Node, pads: list[int]) -> Unmappable:
+    return Unmappable(f"{describe(node)} pads its sides unevenly ({pads}), which NetCanvas layers cannot")
+
+
+def _pads(b: OnnxBuilder, node: Node, axes: int) -> tuple[int, ...] | str:
+    pads = _side_pads(b, node, axes)
+    if pads == "same":
+        return pads
     if pads[:axes] != pads[axes:]:
-        raise Unmappable(f"{describe(node)} pads its sides unevenly ({pads}), which NetCanvas layers cannot")
+        raise _uneven(node, pads)
     return tuple(pads[:axes])
 
 
@@ -205,13 +216,13 @@ def _pool(type_name: str) -> Handler:
             raise Unmappable(f"{describe(node)} is not a 2-D pooling")
         if tuple(b.graph.attr(node, "dilations", [1, 1])) != (1, 1) or b.graph.attr(node, "storage_order", 0):
             raise Unmappable(f"{describe(node)} has dilations, which {type_name} here cannot")
-        if b.graph.attr(node, "auto_pad", "NOTSET") in ("SAME_UPPER", "SAME_LOWER"):
+        pads = _side_pads(b, node, 2)
+        if pads == "same":
             raise Unmappable(f"{describe(node)} pads 'same', which {type_name} cannot")
         stride = tuple(b.graph.attr(node, "strides", [1, 1]))
-        pads = list(b.graph.attr(node, "pads", [0] * 4)) if b.graph.attr(node, "auto_pad", "NOTSET") != "VALID" else []
-        padding, ceil = tuple(pads[:2]) if pads else (0, 0), bool(b.graph.attr(node, "ceil_mode", 0))
+        padding, ceil = tuple(pads[:2]), bool(b.graph.attr(node, "ceil_mode", 0))
         include_pad = b.graph.attr(node, "count_include_pad", 0)
-        if pads and pads[:2] != pads[2:]:
+        if pads[:2] != pads[2:]:
             _uneven_pool_pads(b, node, type_name, kernel, stride, pads, include_pad)
             ceil = True
         elif type_name == "AvgPool2d" and any(padding) and not include_pad:
@@ -227,7 +238,7 @@ def _uneven_pool_pads(b: OnnxBuilder, node: Node, type_name: str, kernel, stride
     (and, for an average, when only the real values are counted and nothing is padded before)."""
     before, after = tuple(pads[:2]), tuple(pads[2:])
     sizes, out = (b.graph.shape(node.input[0]) or [])[2:], (b.graph.shape(node.output[0]) or [])[2:]
-    refusal = Unmappable(f"{describe(node)} pads its sides unevenly ({pads}), which NetCanvas layers cannot")
+    refusal = _uneven(node, pads)
     known = len(sizes) == len(out) == 2 and all(isinstance(s, int) for s in (*sizes, *out))
     if not known or any(a < b_ for a, b_ in zip(after, before, strict=True)):
         raise refusal
@@ -412,24 +423,17 @@ def _rearrange(b: OnnxBuilder, node: Node) -> None:
         raise Unmappable(value.reason)
     if isinstance(value, Recurrent) and value.part in ("Y", "time_first"):
         follow_layout(b, node, value)
-    elif node.op_type == "Transpose" and _shuffle_groups(b, node):
+    elif node.op_type == "Transpose" and (groups := _shuffle_groups(b, node)):
         reshape = b.graph.producers[node.input[0]]
-        values = {"groups": _shuffle_groups(b, node)}
-        links = [b.link("x", reshape.input[0], node)]
-        shuffle = b.add(node, "ChannelShuffle", checked_params("ChannelShuffle", values), links)
-        b.values[node.output[0]] = Shuffled(Port(shuffle, "out"), b.sample_shape(reshape.input[0]))
+        _add_shuffle(b, node, groups, b.link("x", reshape.input[0], node), b.sample_shape(reshape.input[0]))
     elif node.op_type == "Transpose" and isinstance(value, Shuffled) and _swaps_groups(b, node, value):
         # Two shuffles in a row, the reshapes between them dropped by the exporter: (N, a, b, ...) -> (N, b, a, ...)
         # of channels already shuffled is a shuffle of those channels in `a` groups.
-        values = {"groups": b.graph.shape(node.input[0])[1]}
-        links = [Link("x", value.port.node.name, value.port.port)]
-        value.port.node.shapes = {"out": value.shape}
-        shuffle = b.add(node, "ChannelShuffle", checked_params("ChannelShuffle", values), links)
-        b.values[node.output[0]] = Shuffled(Port(shuffle, "out"), value.shape)
+        groups = b.graph.shape(node.input[0])[1]
+        _add_shuffle(b, node, groups, Link("x", value.port.node.name, value.port.port), value.shape)
     elif node.op_type == "Reshape" and isinstance(value, Shuffled):
         if b.sample_shape(node.output[0]) != value.shape:
             raise Unmappable(f"{describe(node)} reshapes shuffled channels into {b.sample_shape(node.output[0])}")
-        value.port.node.shapes = {"out": value.shape}
         b.values[node.output[0]] = value.port
     elif node.op_type == "Reshape":
         _reshape_layer(b, node)
@@ -437,10 +441,21 @@ def _rearrange(b: OnnxBuilder, node: Node) -> None:
         raise Unmappable(f"{describe(node)} rearranges a tensor, which NetCanvas cannot draw")
 
 
+def _add_shuffle(b: OnnxBuilder, node: Node, groups: int, source: Link, shape: tuple) -> None:
+    """A ChannelShuffle for a Transpose; its result counts once reshaped back to `shape`."""
+    shuffle = b.add(node, "ChannelShuffle", checked_params("ChannelShuffle", {"groups": groups}), [source])
+    shuffle.shapes = {"out": shape}
+    b.values[node.output[0]] = Shuffled(Port(shuffle, "out"), shape)
+
+
+def _swaps_first_axes(b: OnnxBuilder, node: Node, rank: int) -> bool:
+    """Whether a Transpose swaps axes 1 and 2 and keeps the others."""
+    return list(b.graph.attr(node, "perm", [])) == [0, 2, 1, *range(3, rank)]
+
+
 def _swaps_groups(b: OnnxBuilder, node: Node, value: Shuffled) -> bool:
     split = b.graph.shape(node.input[0]) or []
-    perm = list(b.graph.attr(node, "perm", []))
-    return bool(shuffle_groups((split[0], *value.shape), split)) and perm == [0, 2, 1, *range(3, len(split))]
+    return bool(shuffle_groups((split[0], *value.shape), split)) and _swaps_first_axes(b, node, len(split))
 
 
 def _shuffle_groups(b: OnnxBuilder, node: Node) -> int:
@@ -449,9 +464,7 @@ def _shuffle_groups(b: OnnxBuilder, node: Node) -> int:
     if reshape is None or reshape.op_type != "Reshape" or b.graph.uses.get(node.input[0], 0) != 1:
         return 0
     before, split = b.graph.shape(reshape.input[0]) or [], b.graph.shape(node.input[0]) or []
-    if list(b.graph.attr(node, "perm", [])) != [0, 2, 1, *range(3, len(split))]:
-        return 0
-    return shuffle_groups(before, split)
+    return shuffle_groups(before, split) if _swaps_first_axes(b, node, len(split)) else 0
 
 
 def _tile(b: OnnxBuilder, node: Node) -> None:
