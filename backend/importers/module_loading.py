@@ -252,14 +252,19 @@ def _package_of(path: Path) -> tuple[Path, str] | None:
 _NETCANVAS_PACKAGES = tuple(Path(__file__).resolve().parents[2] / name for name in ("app", "backend", "graph"))
 
 
+def _uninstalled_file(module: Any) -> Path | None:
+    """The resolved file of a module that is neither Python's, PyTorch's, an installed package's nor NetCanvas's
+    backend (code in a folder of the user's)."""
+    file = getattr(module, "__file__", None)
+    if not file or not is_user_file(file) or str(Path(file).resolve()).startswith(_PACKAGES):
+        return None
+    return Path(file).resolve()
+
+
 def _users_file(module: Any) -> str | None:
     """The file of a module of the user's own code (not Python's, an installed package's or NetCanvas's)."""
-    file = getattr(module, "__file__", None)
-    if not file:
-        return None
-    resolved = Path(file).resolve()
-    ours = any(resolved.is_relative_to(package) for package in _NETCANVAS_PACKAGES)
-    if ours or not is_user_file(file) or str(resolved).startswith(_PACKAGES):
+    resolved = _uninstalled_file(module)
+    if resolved is None or any(resolved.is_relative_to(package) for package in _NETCANVAS_PACKAGES):
         return None
     return str(resolved)
 
@@ -311,10 +316,9 @@ def _load_module(name: str, shown: str = "") -> tuple[Any, str]:
 
 def _folder_above(module: Any, name: str) -> str:
     """The folder holding `module`'s top package ("" when it is installed or part of Python or PyTorch)."""
-    file = getattr(module, "__file__", None)
-    if not file or not is_user_file(file) or str(Path(file).resolve()).startswith(_PACKAGES):
+    path = _uninstalled_file(module)
+    if path is None:
         return ""
-    path = Path(file).resolve()
     depth = name.count(".") + (1 if path.name == "__init__.py" else 0)
     return str(path.parents[depth])
 
